@@ -1,0 +1,22 @@
+// Shared jest settings: TypeScript through swc (no type checking here; `npm run typecheck`
+// does that once for the whole workspace), workspace packages resolved to their sources.
+const path = require('node:path');
+
+module.exports = {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@nagare/(.*)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};

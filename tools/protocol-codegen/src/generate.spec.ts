@@ -1,0 +1,71 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { generate } from './generate';
+import { GENERATED_DIR, referenceDir } from './main';
+import { parseMessage, parseVersions, stripComments } from './spec';
+
+function listFiles(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) listFiles(p, out);
+    else out.push(relative(GENERATED_DIR, p));
+  }
+  return out;
+}
+
+const ref = referenceDir();
+const haveReference = existsSync(join(ref, 'messages'));
+
+describe('committed generated code', () => {
+  (haveReference ? it : it.skip)(`matches a fresh regeneration from ${ref}`, () => {
+    const fresh = generate(ref);
+    const committed = listFiles(GENERATED_DIR).sort();
+    expect(committed).toEqual([...fresh.keys()].sort());
+    const stale = [...fresh].filter(([rel, text]) => readFileSync(join(GENERATED_DIR, rel), 'utf8') !== text).map(([rel]) => rel);
+    // Run `npm run codegen` and commit the result if this fails.
+    expect(stale).toEqual([]);
+  });
+
+  it('carries no upstream prose (the `about` texts stay out of the project)', () => {
+    for (const rel of listFiles(GENERATED_DIR)) {
+      expect(readFileSync(join(GENERATED_DIR, rel), 'utf8')).not.toMatch(/"about"|The topic name\.|The error code, or 0 if there was no error/);
+    }
+  });
+});
+
+describe('definition parsing', () => {
+  it('strips // comments outside strings only', () => {
+    expect(stripComments('{ "a": "x//y", // note\n "b": 1 }')).toBe('{ "a": "x//y", \n "b": 1 }');
+    expect(JSON.parse(stripComments('// head\n{"k": "\\"//\\""}'))).toEqual({ k: '"//"' });
+  });
+
+  it('reads version ranges', () => {
+    expect(parseVersions('0+')).toEqual({ lo: 0, hi: 0x7fff });
+    expect(parseVersions('3-7')).toEqual({ lo: 3, hi: 7 });
+    expect(parseVersions('5')).toEqual({ lo: 5, hi: 5 });
+    expect(parseVersions('none')).toEqual({ lo: 1, hi: 0 });
+  });
+
+  it('resolves nested and common structs and rejects unknown ones', () => {
+    const m = parseMessage(
+      'X.json',
+      JSON.stringify({
+        apiKey: 99,
+        type: 'request',
+        name: 'XRequest',
+        validVersions: '0-1',
+        flexibleVersions: '1+',
+        fields: [
+          { name: 'Items', type: '[]Item', versions: '0+', fields: [{ name: 'Id', type: 'int32', versions: '0+' }] },
+          { name: 'Shared', type: 'Common', versions: '1+' },
+        ],
+        commonStructs: [{ name: 'Common', versions: '0+', fields: [{ name: 'Flag', type: 'bool', versions: '0+' }] }],
+      }),
+    );
+    expect([...m.structs.keys()].sort()).toEqual(['Common', 'Item']);
+    expect(m.fields[0].camel).toBe('items');
+    expect(() =>
+      parseMessage('Y.json', JSON.stringify({ type: 'data', name: 'Y', validVersions: '0', fields: [{ name: 'A', type: 'Missing', versions: '0+' }] })),
+    ).toThrow(/unknown struct Missing/);
+  });
+});

@@ -1,0 +1,3 @@
+export { generate } from './generate';
+export { GENERATED_DIR, WORKSPACE_ROOT, referenceDir } from './main';
+export * from './spec';

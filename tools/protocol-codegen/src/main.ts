@@ -1,0 +1,33 @@
+/**
+ * `npm run codegen`: regenerates packages/protocol/src/generated from the
+ * reference data in ../shared/kafka-protocol (or $NAGARE_KAFKA_PROTOCOL_DIR).
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { generate } from './generate';
+
+export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+export const GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/protocol/src/generated');
+
+export function referenceDir(): string {
+  return process.env.NAGARE_KAFKA_PROTOCOL_DIR ?? resolve(WORKSPACE_ROOT, '../shared/kafka-protocol');
+}
+
+export function main(): void {
+  const ref = referenceDir();
+  if (!existsSync(join(ref, 'messages'))) {
+    console.error(`codegen: no message definitions at ${ref}/messages; set NAGARE_KAFKA_PROTOCOL_DIR to the kafka-protocol reference folder`);
+    process.exit(1);
+  }
+  const files = generate(ref);
+  rmSync(join(GENERATED_DIR, 'messages'), { recursive: true, force: true });
+  for (const [rel, text] of files) {
+    const path = join(GENERATED_DIR, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+  const count = readdirSync(join(GENERATED_DIR, 'messages')).length - 1;
+  console.log(`codegen: wrote ${count} message modules and ${files.size - count} tables to ${GENERATED_DIR}`);
+}
+
+if (require.main === module) main();
