@@ -16,6 +16,7 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
+    '^@nagare/server-app$': path.join(__dirname, 'apps/server/src/index.ts'),
     '^@nagare/(.*)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },
   moduleFileExtensions: ['ts', 'js', 'json'],

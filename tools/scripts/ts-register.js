@@ -10,7 +10,7 @@ const originalResolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
   const m = /^@nagare\/([^/]+)$/.exec(request);
   if (m) {
-    const src = path.join(root, 'packages', m[1], 'src/index.ts');
+    const src = m[1] === 'server-app' ? path.join(root, 'apps/server/src/index.ts') : path.join(root, 'packages', m[1], 'src/index.ts');
     return originalResolve.call(this, src, parent, ...rest);
   }
   return originalResolve.call(this, request, parent, ...rest);

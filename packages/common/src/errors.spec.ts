@@ -37,3 +37,26 @@ describe('memoryLogger', () => {
     expect(log.entries).toEqual([{ level: 'warn', msg: 'truncated', fields: { partition: 'a-0', offset: 3 } }]);
   });
 });
+
+import { ManualScheduler } from './scheduler';
+
+describe('ManualScheduler', () => {
+  it('runs due tasks in time order as time advances, including ones scheduled meanwhile, and skips cancelled ones', () => {
+    const clock = new ManualClock(0);
+    const s = new ManualScheduler(clock);
+    const ran: string[] = [];
+    s.schedule(10, () => {
+      ran.push(`a@${clock.monotonicMs()}`);
+      s.schedule(5, () => ran.push(`c@${clock.monotonicMs()}`));
+    });
+    s.schedule(12, () => ran.push(`b@${clock.monotonicMs()}`));
+    const d = s.schedule(11, () => ran.push('d'));
+    d.cancel();
+    s.advance(14);
+    expect(ran).toEqual(['a@10', 'b@12']);
+    expect(clock.monotonicMs()).toBe(14);
+    s.advance(1);
+    expect(ran).toEqual(['a@10', 'b@12', 'c@15']);
+    expect(s.size()).toBe(0);
+  });
+});

@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { generate } from './generate';
-import { GENERATED_DIR, referenceDir } from './main';
+import { generate, generateMetadataRecords } from './generate';
+import { GENERATED_DIR, METADATA_GENERATED_DIR, referenceDir } from './main';
 import { parseMessage, parseVersions, stripComments } from './spec';
 
-function listFiles(dir: string, out: string[] = []): string[] {
+function listFiles(dir: string, root = dir, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) listFiles(p, out);
-    else out.push(relative(GENERATED_DIR, p));
+    if (e.isDirectory()) listFiles(p, root, out);
+    else out.push(relative(root, p));
   }
   return out;
 }
@@ -17,20 +17,26 @@ const ref = referenceDir();
 const haveReference = existsSync(join(ref, 'messages'));
 
 describe('committed generated code', () => {
-  (haveReference ? it : it.skip)(`matches a fresh regeneration from ${ref}`, () => {
-    const fresh = generate(ref);
-    const committed = listFiles(GENERATED_DIR).sort();
-    expect(committed).toEqual([...fresh.keys()].sort());
-    const stale = [...fresh].filter(([rel, text]) => readFileSync(join(GENERATED_DIR, rel), 'utf8') !== text).map(([rel]) => rel);
-    // Run `npm run codegen` and commit the result if this fails.
-    expect(stale).toEqual([]);
-  });
+  const targets: Array<[string, string, (dir: string) => Map<string, string>]> = [
+    ['protocol', GENERATED_DIR, generate],
+    ['metadata records', METADATA_GENERATED_DIR, generateMetadataRecords],
+  ];
+  for (const [what, dir, gen] of targets) {
+    (haveReference ? it : it.skip)(`${what}: matches a fresh regeneration from ${ref}`, () => {
+      const fresh = gen(ref);
+      const committed = listFiles(dir).sort();
+      expect(committed).toEqual([...fresh.keys()].sort());
+      const stale = [...fresh].filter(([rel, text]) => readFileSync(join(dir, rel), 'utf8') !== text).map(([rel]) => rel);
+      // Run `npm run codegen` and commit the result if this fails.
+      expect(stale).toEqual([]);
+    });
 
-  it('carries no upstream prose (the `about` texts stay out of the project)', () => {
-    for (const rel of listFiles(GENERATED_DIR)) {
-      expect(readFileSync(join(GENERATED_DIR, rel), 'utf8')).not.toMatch(/"about"|The topic name\.|The error code, or 0 if there was no error/);
-    }
-  });
+    it(`${what}: carries no upstream prose (the \`about\` texts stay out of the project)`, () => {
+      for (const rel of listFiles(dir)) {
+        expect(readFileSync(join(dir, rel), 'utf8')).not.toMatch(/"about"|The topic name\.|The error code, or 0 if there was no error/);
+      }
+    });
+  }
 });
 
 describe('definition parsing', () => {

@@ -157,6 +157,35 @@ function emitErrors(errors: ErrorSpec[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The KRaft metadata records (`metadata/*.json`), for packages/metadata: the
+ * controller writes these to `__cluster_metadata` in Kafka's own format.
+ */
+export function generateMetadataRecords(referenceDir: string): Map<string, string> {
+  const records = loadMessages(join(referenceDir, 'metadata')).filter((m) => m.kind === 'metadata');
+  const out = new Map<string, string>();
+  const exports: string[] = [];
+  for (const m of records) {
+    const file = fileNameOf(m.name);
+    out.set(`records/${file}.ts`, new MessageEmitter(m, '@nagare/protocol').emit());
+    exports.push(`export * from './${file}';`);
+  }
+  out.set('records/index.ts', [BANNER, ...exports, ''].join('\n'));
+  const sorted = [...records].sort((a, b) => a.apiKey! - b.apiKey!);
+  const lines = [BANNER, `import type { MessageCodec } from '@nagare/protocol';`];
+  lines.push(`import {\n  ${sorted.map((m) => `${m.name}Codec`).join(',\n  ')},\n} from './records';`);
+  lines.push('', '/** KRaft metadata record types (the apiKey of each record definition). */', 'export const MetadataRecordType = {');
+  for (const m of sorted) lines.push(`  ${m.name}: ${m.apiKey},`);
+  lines.push('} as const;', 'export type MetadataRecordType = (typeof MetadataRecordType)[keyof typeof MetadataRecordType];', '');
+  lines.push('/** Record codecs by type. */', 'export const METADATA_RECORD_CODECS: ReadonlyArray<MessageCodec<unknown> | undefined> = (() => {');
+  lines.push('  const table: Array<MessageCodec<unknown> | undefined> = [];');
+  for (const m of sorted) lines.push(`  table[${m.apiKey}] = ${m.name}Codec as MessageCodec<unknown>;`);
+  lines.push('  return table;', '})();', '');
+  out.set('record-types.ts', lines.join('\n'));
+  out.set('index.ts', [BANNER, "export * from './records';", "export * from './record-types';", ''].join('\n'));
+  return out;
+}
+
 export function generate(referenceDir: string): Map<string, string> {
   const messages = loadMessages(join(referenceDir, 'messages'));
   const errors = loadErrors(join(referenceDir, 'errors.tsv'));

@@ -1,3 +1,3 @@
-export { generate } from './generate';
-export { GENERATED_DIR, WORKSPACE_ROOT, referenceDir } from './main';
+export { generate, generateMetadataRecords } from './generate';
+export { GENERATED_DIR, METADATA_GENERATED_DIR, WORKSPACE_ROOT, referenceDir } from './main';
 export * from './spec';

@@ -4,10 +4,11 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generate } from './generate';
+import { generate, generateMetadataRecords } from './generate';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 export const GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/protocol/src/generated');
+export const METADATA_GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/metadata/src/generated');
 
 export function referenceDir(): string {
   return process.env.NAGARE_KAFKA_PROTOCOL_DIR ?? resolve(WORKSPACE_ROOT, '../shared/kafka-protocol');
@@ -19,15 +20,18 @@ export function main(): void {
     console.error(`codegen: no message definitions at ${ref}/messages; set NAGARE_KAFKA_PROTOCOL_DIR to the kafka-protocol reference folder`);
     process.exit(1);
   }
-  const files = generate(ref);
-  rmSync(join(GENERATED_DIR, 'messages'), { recursive: true, force: true });
-  for (const [rel, text] of files) {
-    const path = join(GENERATED_DIR, rel);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  }
-  const count = readdirSync(join(GENERATED_DIR, 'messages')).length - 1;
-  console.log(`codegen: wrote ${count} message modules and ${files.size - count} tables to ${GENERATED_DIR}`);
+  const write = (dir: string, files: Map<string, string>, sub: string) => {
+    rmSync(join(dir, sub), { recursive: true, force: true });
+    for (const [rel, text] of files) {
+      const path = join(dir, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+    const count = readdirSync(join(dir, sub)).length - 1;
+    console.log(`codegen: wrote ${count} modules and ${files.size - count - 1} tables to ${dir}`);
+  };
+  write(GENERATED_DIR, generate(ref), 'messages');
+  write(METADATA_GENERATED_DIR, generateMetadataRecords(ref), 'records');
 }
 
 if (require.main === module) main();

@@ -106,7 +106,7 @@ export interface StructSpec {
   versions: Versions;
 }
 
-export type MessageKind = 'request' | 'response' | 'header' | 'data';
+export type MessageKind = 'request' | 'response' | 'header' | 'data' | 'metadata';
 
 export interface MessageSpec {
   name: string;
@@ -158,7 +158,7 @@ interface RawField {
   versions?: string;
   nullableVersions?: string;
   taggedVersions?: string;
-  tag?: number;
+  tag?: number | string;
   default?: string | number | boolean;
   ignorable?: boolean;
   flexibleVersions?: string;
@@ -192,7 +192,7 @@ export function parseMessage(file: string, text: string): MessageSpec {
   const raw = JSON.parse(stripComments(text)) as RawMessage;
   const structs = new Map<string, StructSpec>();
   const kind = raw.type as MessageKind;
-  if (!['request', 'response', 'header', 'data'].includes(kind)) {
+  if (!['request', 'response', 'header', 'data', 'metadata'].includes(kind)) {
     throw new Error(`${file}: unsupported message type '${raw.type}'`);
   }
   const upstreamValid = parseVersions(raw.validVersions);
@@ -211,7 +211,7 @@ export function parseMessage(file: string, text: string): MessageSpec {
         versions,
         nullable: parseVersions(f.nullableVersions),
         tagged: parseVersions(f.taggedVersions),
-        tag: f.tag,
+        tag: f.tag === undefined ? undefined : Number(f.tag),
         defaultRaw: f.default === undefined ? undefined : String(f.default),
         ignorable: f.ignorable === true,
         flexibleOverride: f.flexibleVersions === undefined ? undefined : parseVersions(f.flexibleVersions),

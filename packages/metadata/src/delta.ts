@@ -1,0 +1,209 @@
+/**
+ * Replaying metadata records: a MetadataDelta collects changes on top of an
+ * image and `apply()` yields the next immutable image. Maps are copied only
+ * when first touched (copy on write), so a delta of a few records over a large
+ * image is cheap. Records of types this broker does not act on (ACLs, quotas,
+ * SCRAM, delegation tokens, ...) are accepted and ignored.
+ */
+import { MetadataRecordType } from './generated/record-types';
+import type * as R from './generated/records';
+import {
+  BrokerRegistration,
+  ConfigResourceType,
+  MetadataImage,
+  MetadataProvenance,
+  PartitionRegistration,
+  TopicImage,
+  configKey,
+} from './image';
+import type { MetadataRecord } from './serde';
+
+export class MetadataReplayError extends Error {
+  override readonly name = 'MetadataReplayError';
+}
+
+export class MetadataDelta {
+  private features?: Map<string, number>;
+  private brokers?: Map<number, BrokerRegistration>;
+  private topicsByName?: Map<string, TopicImage>;
+  private topicsById?: Map<string, TopicImage>;
+  private configs?: Map<string, ReadonlyMap<string, string>>;
+  private readonly touchedConfigs = new Map<string, Map<string, string>>();
+  private nextProducerId: bigint;
+  private provenance: MetadataProvenance;
+
+  constructor(private readonly base: MetadataImage) {
+    this.nextProducerId = base.nextProducerId;
+    this.provenance = base.provenance;
+  }
+
+  private topicsMaps(): [Map<string, TopicImage>, Map<string, TopicImage>] {
+    this.topicsByName ??= new Map(this.base.topicsByName);
+    this.topicsById ??= new Map(this.base.topicsById);
+    return [this.topicsByName, this.topicsById];
+  }
+
+  private brokerMap(): Map<number, BrokerRegistration> {
+    return (this.brokers ??= new Map(this.base.brokers));
+  }
+
+  private topicById(id: string): TopicImage | undefined {
+    return (this.topicsById ?? this.base.topicsById).get(id);
+  }
+
+  private putTopic(t: TopicImage): void {
+    const [byName, byId] = this.topicsMaps();
+    byName.set(t.name, t);
+    byId.set(t.id, t);
+  }
+
+  replay(record: MetadataRecord, offset: number, epoch: number): void {
+    switch (record.type) {
+      case MetadataRecordType.TopicRecord: {
+        const r = record.data as R.TopicRecord;
+        if ((this.topicsByName ?? this.base.topicsByName).has(r.name)) throw new MetadataReplayError(`topic ${r.name} already exists`);
+        this.putTopic({ name: r.name, id: r.topicId, partitions: new Map() });
+        break;
+      }
+      case MetadataRecordType.PartitionRecord: {
+        const r = record.data as R.PartitionRecord;
+        const t = this.topicById(r.topicId);
+        if (!t) throw new MetadataReplayError(`PartitionRecord for unknown topic id ${r.topicId}`);
+        const partitions = new Map(t.partitions);
+        partitions.set(r.partitionId, {
+          partition: r.partitionId,
+          replicas: r.replicas,
+          isr: r.isr,
+          leader: r.leader,
+          leaderEpoch: r.leaderEpoch,
+          partitionEpoch: r.partitionEpoch,
+          removingReplicas: r.removingReplicas,
+          addingReplicas: r.addingReplicas,
+        });
+        this.putTopic({ ...t, partitions });
+        break;
+      }
+      case MetadataRecordType.PartitionChangeRecord: {
+        const r = record.data as R.PartitionChangeRecord;
+        const t = this.topicById(r.topicId);
+        const prev = t?.partitions.get(r.partitionId);
+        if (!t || !prev) throw new MetadataReplayError(`PartitionChangeRecord for unknown partition ${r.topicId}-${r.partitionId}`);
+        const next: PartitionRegistration = { ...prev, partitionEpoch: prev.partitionEpoch + 1 };
+        if (r.isr !== null) next.isr = r.isr;
+        if (r.replicas !== null) next.replicas = r.replicas;
+        if (r.removingReplicas !== null) next.removingReplicas = r.removingReplicas;
+        if (r.addingReplicas !== null) next.addingReplicas = r.addingReplicas;
+        // -2 means "no change"; any other value (including -1, none) is a new leader and a new epoch.
+        if (r.leader !== -2) {
+          next.leader = r.leader;
+          next.leaderEpoch = prev.leaderEpoch + 1;
+        }
+        const partitions = new Map(t.partitions);
+        partitions.set(r.partitionId, next);
+        this.putTopic({ ...t, partitions });
+        break;
+      }
+      case MetadataRecordType.RemoveTopicRecord: {
+        const r = record.data as R.RemoveTopicRecord;
+        const t = this.topicById(r.topicId);
+        if (!t) throw new MetadataReplayError(`RemoveTopicRecord for unknown topic id ${r.topicId}`);
+        const [byName, byId] = this.topicsMaps();
+        byName.delete(t.name);
+        byId.delete(t.id);
+        const key = configKey(ConfigResourceType.TOPIC, t.name);
+        (this.configs ??= new Map(this.base.configs)).delete(key);
+        this.touchedConfigs.delete(key);
+        break;
+      }
+      case MetadataRecordType.ConfigRecord: {
+        const r = record.data as R.ConfigRecord;
+        const key = configKey(r.resourceType, r.resourceName);
+        const configs = (this.configs ??= new Map(this.base.configs));
+        let entries = this.touchedConfigs.get(key);
+        if (!entries) {
+          entries = new Map(configs.get(key) ?? []);
+          this.touchedConfigs.set(key, entries);
+        }
+        if (r.value === null) entries.delete(r.name);
+        else entries.set(r.name, r.value);
+        if (entries.size === 0) configs.delete(key);
+        else configs.set(key, entries);
+        break;
+      }
+      case MetadataRecordType.RegisterBrokerRecord: {
+        const r = record.data as R.RegisterBrokerRecord;
+        this.brokerMap().set(r.brokerId, {
+          id: r.brokerId,
+          epoch: r.brokerEpoch,
+          incarnationId: r.incarnationId,
+          endpoints: r.endPoints.map((e) => ({ name: e.name, host: e.host, port: e.port, securityProtocol: e.securityProtocol })),
+          rack: r.rack,
+          fenced: r.fenced,
+          inControlledShutdown: r.inControlledShutdown,
+        });
+        break;
+      }
+      case MetadataRecordType.UnregisterBrokerRecord: {
+        const r = record.data as R.UnregisterBrokerRecord;
+        this.brokerMap().delete(r.brokerId);
+        break;
+      }
+      case MetadataRecordType.FenceBrokerRecord:
+      case MetadataRecordType.UnfenceBrokerRecord: {
+        const r = record.data as R.FenceBrokerRecord;
+        const prev = this.brokerMap().get(r.id);
+        if (prev) this.brokerMap().set(r.id, { ...prev, fenced: record.type === MetadataRecordType.FenceBrokerRecord });
+        break;
+      }
+      case MetadataRecordType.BrokerRegistrationChangeRecord: {
+        const r = record.data as R.BrokerRegistrationChangeRecord;
+        const prev = this.brokerMap().get(r.brokerId);
+        if (prev) {
+          // 0 = no change, 1 = true (fenced / in controlled shutdown), -1 = false (unfenced).
+          const fenced = r.fenced === 0 ? prev.fenced : r.fenced === 1;
+          const inControlledShutdown = r.inControlledShutdown === 0 ? prev.inControlledShutdown : r.inControlledShutdown === 1;
+          this.brokerMap().set(r.brokerId, { ...prev, fenced, inControlledShutdown });
+        }
+        break;
+      }
+      case MetadataRecordType.FeatureLevelRecord: {
+        const r = record.data as R.FeatureLevelRecord;
+        const features = (this.features ??= new Map(this.base.features));
+        if (r.featureLevel === 0) features.delete(r.name);
+        else features.set(r.name, r.featureLevel);
+        break;
+      }
+      case MetadataRecordType.ProducerIdsRecord: {
+        const r = record.data as R.ProducerIdsRecord;
+        if (r.nextProducerId < this.nextProducerId) {
+          throw new MetadataReplayError(`ProducerIdsRecord moves the next producer id back to ${r.nextProducerId}`);
+        }
+        this.nextProducerId = r.nextProducerId;
+        break;
+      }
+      default:
+        // NoOpRecord and record types this broker does not act on.
+        break;
+    }
+    this.provenance = { offset, epoch };
+  }
+
+  apply(): MetadataImage {
+    return {
+      provenance: this.provenance,
+      features: this.features ?? this.base.features,
+      brokers: this.brokers ?? this.base.brokers,
+      topicsByName: this.topicsByName ?? this.base.topicsByName,
+      topicsById: this.topicsById ?? this.base.topicsById,
+      configs: this.configs ?? this.base.configs,
+      nextProducerId: this.nextProducerId,
+    };
+  }
+}
+
+/** Replays records onto an image. */
+export function replayAll(image: MetadataImage, records: Iterable<{ record: MetadataRecord; offset: number; epoch: number }>): MetadataImage {
+  const delta = new MetadataDelta(image);
+  for (const r of records) delta.replay(r.record, r.offset, r.epoch);
+  return delta.apply();
+}
