@@ -89,3 +89,18 @@ describe('error codes', () => {
     expect(new p.KafkaProtocolError(35, 'v99').message).toBe('UNSUPPORTED_VERSION: v99');
   });
 });
+
+describe('lenient response encoding', () => {
+  it('drops values of fields the version lacks instead of throwing', () => {
+    const body = {
+      throttleTimeMs: 0,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 0, oldStyleOffsets: [], timestamp: -1n, offset: 5n, leaderEpoch: 3 }] }],
+    };
+    expect(() => p.encodeResponseFrame(p.ApiKey.ListOffsets, 2, 1, body)).toThrow(/leaderEpoch' has a non-default value but does not exist at version 2/);
+    const frame = Buffer.concat(p.encodeResponseFrame(p.ApiKey.ListOffsets, 2, 1, body, { lenient: true }));
+    const back = p.decodeResponseFrame(p.ApiKey.ListOffsets, 2, frame.subarray(4));
+    expect(back.body.topics[0].partitions[0]).toMatchObject({ offset: 5n, leaderEpoch: -1 });
+    // and strictness is back afterwards
+    expect(() => p.encodeResponseFrame(p.ApiKey.ListOffsets, 2, 1, body)).toThrow();
+  });
+});

@@ -9,7 +9,7 @@
 import { APIS, ApiDefinition, ApiKey, RequestByKey, ResponseByKey } from './generated/apis';
 import { RequestHeader, RequestHeaderCodec } from './generated/messages/request-header';
 import { ResponseHeaderCodec } from './generated/messages/response-header';
-import { MessageCodec, checkVersion, isFlexible } from './runtime/codec';
+import { MessageCodec, checkVersion, isFlexible, lenient } from './runtime/codec';
 import { ProtocolDecodeError } from './runtime/errors';
 import { Reader } from './runtime/reader';
 import { Writer, sizeState } from './runtime/writer';
@@ -152,14 +152,20 @@ export function encodeRequestFrame<K extends keyof RequestByKey>(
   return encodeFrame(RequestHeaderCodec, header, headerVersion, api.request as MessageCodec<RequestByKey[K]>, body, apiVersion);
 }
 
+/**
+ * Encodes a response frame. With `lenient`, values in fields the version does
+ * not have are dropped instead of raising (how a broker answers old clients).
+ */
 export function encodeResponseFrame<K extends keyof ResponseByKey>(
   apiKey: K,
   apiVersion: number,
   correlationId: number,
   body: ResponseByKey[K],
+  opts?: { lenient?: boolean },
 ): Buffer[] {
   const api = apiByKey(apiKey);
   if (!api) throw new Error(`unknown API key ${apiKey}`);
+  if (opts?.lenient) return lenient(() => encodeResponseFrame(apiKey, apiVersion, correlationId, body));
   const headerVersion = responseHeaderVersion(apiKey, apiVersion);
   return encodeFrame(
     ResponseHeaderCodec,

@@ -508,7 +508,7 @@ export class MessageEmitter {
       const absent = not(or(regular, this.tagged(f)));
       if (absent !== false && !f.ignorable) {
         c.line(
-          `if (${asBool(and(absent, `!(${this.isDefaultExpr(f, `v.${f.camel}`)})`))}) throw nonDefaultFieldError(${JSON.stringify(path)}, version);`,
+          `if (${asBool(and(absent, `!(${this.isDefaultExpr(f, `v.${f.camel}`)})`))}) nonDefaultField(${JSON.stringify(path)}, version);`,
         );
       }
     }
@@ -667,7 +667,7 @@ export class MessageEmitter {
       'sizeOfUnknownTags',
       'writeUnknownTags',
       'nullFieldError',
-      'nonDefaultFieldError',
+      'nonDefaultField',
     ];
     const typeText = types.toString();
     const used = runtimeNames.filter((n) => new RegExp(`\\b${n}\\b`).test(text) || new RegExp(`\\b${n}\\b`).test(typeText));

@@ -40,13 +40,25 @@ export function checkVersion(codec: MessageCodec<unknown>, version: number): voi
 }
 
 /** Encodes a value into chunks: one allocated buffer plus any large pass-through byte fields. */
-export function encodeChunks<T>(codec: MessageCodec<T>, value: T, version: number): Buffer[] {
+export function encodeChunks<T>(codec: MessageCodec<T>, value: T, version: number, opts?: { lenient?: boolean }): Buffer[] {
   checkVersion(codec, version);
+  if (opts?.lenient) return lenient(() => encodeChunks(codec, value, version));
   sizeState.external = 0;
   const size = codec.size(value, version);
   const w = new Writer(size - sizeState.external);
   codec.write(w, value, version);
   return w.finish();
+}
+
+/** Runs `fn` with lenient encoding (fields a version lacks are dropped). */
+export function lenient<T>(fn: () => T): T {
+  const was = encodeMode.strict;
+  encodeMode.strict = false;
+  try {
+    return fn();
+  } finally {
+    encodeMode.strict = was;
+  }
 }
 
 /** Encodes a value into a single buffer. */
@@ -100,6 +112,16 @@ export function nullFieldError(field: string, version: number): ProtocolEncodeEr
   return new ProtocolEncodeError(`field '${field}' is null but is not nullable at version ${version}`);
 }
 
-export function nonDefaultFieldError(field: string, version: number): ProtocolEncodeError {
-  return new ProtocolEncodeError(`field '${field}' has a non-default value but does not exist at version ${version}`);
+/**
+ * Whether writing a non-default value into a field the version lacks throws
+ * (as Kafka's generated code does) or drops the value. Encoders of requests
+ * are strict, to catch caller bugs; a server answering an old client encodes
+ * leniently, since a field that version does not have cannot reach it anyway.
+ */
+export const encodeMode = { strict: true };
+
+export function nonDefaultField(field: string, version: number): void {
+  if (encodeMode.strict) {
+    throw new ProtocolEncodeError(`field '${field}' has a non-default value but does not exist at version ${version}`);
+  }
 }

@@ -1,0 +1,87 @@
+/**
+ * `nagare`: one binary with subcommands, like Kafka's scripts.
+ */
+import { Command } from 'commander';
+import { NagareError } from '@nagare/common';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function fail(e: unknown): number {
+  const msg = e instanceof NagareError || (e instanceof Error && e.name !== 'Error') ? (e as Error).message : e instanceof Error ? e.message : String(e);
+  process.stderr.write(`nagare: ${msg}\n`);
+  return 1;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('nagare').description('nagare: a Kafka-compatible event streaming platform').showHelpAfterError();
+  program
+    .command('server')
+    .description('run a server (like kafka-server-start.sh); without --config: a single node on localhost:9092 with data under ./data')
+    .option('-c, --config <file>', 'server.properties to read')
+    .option('--override <key=value>', 'override a property (repeatable)', collect, [])
+    .action(async (opts: { config?: string; override: string[] }) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
+      setExit(await server.runServerCommand(opts));
+    });
+  const storage = program.command('storage').description('format and inspect log directories (like kafka-storage.sh)');
+  storage
+    .command('format')
+    .description('write meta.properties into every log directory')
+    .option('-c, --config <file>', 'server.properties to read (default: the embedded single-node settings)')
+    .option('-t, --cluster-id <id>', 'cluster id (default: a new random one)')
+    .option('-g, --ignore-formatted', 'skip directories that are already formatted')
+    .option('-s, --standalone', 'format a standalone (single voter) controller; the only mode this release has')
+    .option('--override <key=value>', 'override a property (repeatable)', collect, [])
+    .action((opts) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
+      try {
+        setExit(server.runStorageFormat(opts, (s) => process.stdout.write(s + '\n')));
+      } catch (e) {
+        setExit(fail(e));
+      }
+    });
+  storage
+    .command('random-uuid')
+    .description('print a new random cluster id')
+    .action(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
+      process.stdout.write(server.newUuid() + '\n');
+      setExit(0);
+    });
+  storage
+    .command('info')
+    .description('show how the log directories are formatted')
+    .option('-c, --config <file>', 'server.properties to read')
+    .option('--override <key=value>', 'override a property (repeatable)', collect, [])
+    .action((opts) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
+      try {
+        setExit(server.runStorageInfo(opts, (s) => process.stdout.write(s + '\n')));
+      } catch (e) {
+        setExit(fail(e));
+      }
+    });
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (typeof err.exitCode === 'number') return err.exitCode;
+    return fail(e);
+  }
+  return code;
+}

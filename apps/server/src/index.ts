@@ -1,0 +1,4 @@
+export * from './server';
+export * from './storage-format';
+export * from './commands';
+export { createLogger } from './logging';

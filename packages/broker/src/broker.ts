@@ -1,0 +1,223 @@
+/**
+ * The broker: wires storage, the metadata image, the group coordinator and
+ * the request handlers to the network, and runs the background tasks
+ * (retention, log cleaning, flushing, offset checkpoints) on their Kafka
+ * intervals.
+ */
+import { statfsSync } from 'node:fs';
+import { Clock, Logger, Scheduler, ScheduledTask } from '@nagare/common';
+import { ConfigResolver, MetadataImage, INTERNAL_TOPICS } from '@nagare/metadata';
+import { ErrorCode } from '@nagare/protocol';
+import { LogManager, PartitionLog } from '@nagare/storage';
+import type { KafkaConfig } from './config';
+import type { ControllerChannel } from './controller-channel';
+import { RequestDispatcher } from './dispatcher';
+import { FetchSessionCache } from './fetch-session';
+import { GroupCoordinator } from './group/coordinator';
+import { groupHandlers } from './group/handlers';
+import { OffsetsTopicStore } from './group/store';
+import { allHandlers } from './handlers';
+import { HandlerRegistry } from './handlers/registry';
+import { BoundListener, SocketServer } from './network/socket-server';
+import { ProducerIdManager } from './producer-id-manager';
+import { Purgatory } from './purgatory';
+import { ReplicaManager } from './replica-manager';
+import type { BrokerServices } from './services';
+import { OffsetsTopic } from './offsets-topic';
+
+export const METADATA_VERSION = 21; // 3.9-IV0: the KRaft records we write are at versions this level allows
+
+export interface BrokerOptions {
+  config: KafkaConfig;
+  clusterId: string;
+  controller: ControllerChannel;
+  logManager: LogManager;
+  clock: Clock;
+  scheduler: Scheduler;
+  logger: Logger;
+}
+
+export class Broker implements BrokerServices {
+  readonly config: KafkaConfig;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metadataVersion = METADATA_VERSION;
+  readonly handlers: HandlerRegistry;
+  readonly controller: ControllerChannel;
+  readonly replicas: ReplicaManager;
+  readonly fetchSessions = new FetchSessionCache();
+  readonly producerIds: ProducerIdManager;
+  readonly groups: GroupCoordinator;
+  readonly resolver: ConfigResolver;
+  readonly purgatory: Purgatory;
+  private readonly logManager: LogManager;
+  private readonly scheduler: Scheduler;
+  private readonly offsetsTopic: OffsetsTopic;
+  private socketServer: SocketServer | null = null;
+  private readonly tasks: ScheduledTask[] = [];
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+  private brokerEpoch = -1n;
+  private markReady: () => void = () => {};
+  /** Requests wait for this: the broker is registered with the controller. */
+  private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
+
+  constructor(opts: BrokerOptions) {
+    this.config = opts.config;
+    this.nodeId = opts.config.nodeId;
+    this.clusterId = opts.clusterId;
+    this.clock = opts.clock;
+    this.logger = opts.logger;
+    this.controller = opts.controller;
+    this.logManager = opts.logManager;
+    this.scheduler = opts.scheduler;
+    this.resolver = new ConfigResolver(opts.config.explicit, this.nodeId);
+    this.purgatory = new Purgatory(opts.scheduler);
+    this.replicas = new ReplicaManager(opts.logManager, this.nodeId, this.resolver, opts.clock, opts.logger.child({ component: 'replicas' }));
+    this.replicas.onAppend((topic, partition) => this.purgatory.notify(Purgatory.key(topic, partition)));
+    this.producerIds = new ProducerIdManager(opts.controller, this.nodeId, () => this.brokerEpoch);
+    this.offsetsTopic = new OffsetsTopic(this, opts.config.int('offsets.topic.num.partitions'));
+    this.groups = new GroupCoordinator({
+      store: this.offsetsTopic as OffsetsTopicStore,
+      clock: opts.clock,
+      scheduler: opts.scheduler,
+      logger: opts.logger.child({ component: 'groups' }),
+      nodeId: this.nodeId,
+      config: {
+        groupMinSessionTimeoutMs: opts.config.int('group.min.session.timeout.ms'),
+        groupMaxSessionTimeoutMs: opts.config.int('group.max.session.timeout.ms'),
+        groupInitialRebalanceDelayMs: opts.config.int('group.initial.rebalance.delay.ms'),
+        groupMaxSize: opts.config.int('group.max.size'),
+        offsetsRetentionMinutes: opts.config.int('offsets.retention.minutes'),
+        offsetsRetentionCheckIntervalMs: opts.config.int('offsets.retention.check.interval.ms'),
+        offsetMetadataMaxBytes: opts.config.int('offset.metadata.max.bytes'),
+        offsetsTopicNumPartitions: opts.config.int('offsets.topic.num.partitions'),
+      },
+      metadata: () => this.metadata(),
+    });
+    this.handlers = new HandlerRegistry([...allHandlers, ...groupHandlers]);
+  }
+
+  metadata(): MetadataImage {
+    return this.controller.image();
+  }
+
+  async autoCreateTopics(names: string[]): Promise<void> {
+    const res = await this.controller.createTopics(
+      {
+        topics: names.map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),
+        timeoutMs: 30000,
+        validateOnly: false,
+      },
+      7,
+    );
+    for (const t of res.topics) {
+      if (t.errorCode !== 0 && t.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+        this.logger.warn({ topic: t.name, error: t.errorMessage }, 'auto topic creation failed');
+      } else if (t.errorCode === 0) {
+        this.logger.info({ topic: t.name, partitions: t.numPartitions }, 'created topic (auto.create.topics.enable)');
+      }
+    }
+  }
+
+  logDirs(): Array<{ dir: string; offline: boolean; logs: PartitionLog[]; totalBytes: bigint; usableBytes: bigint }> {
+    const offline = new Set(this.logManager.offlineDirs());
+    return this.config.logDirs.map((dir) => {
+      let totalBytes = -1n;
+      let usableBytes = -1n;
+      try {
+        const st = statfsSync(dir, { bigint: true });
+        totalBytes = st.blocks * st.bsize;
+        usableBytes = st.bavail * st.bsize;
+      } catch {
+        // unknown
+      }
+      const logs = this.logManager.allLogs().filter((l) => l.dir.startsWith(dir + '/') && !(INTERNAL_TOPICS.has(l.topic) === false && l.topic === '__cluster_metadata'));
+      return { dir, offline: offline.has(dir), logs, totalBytes, usableBytes };
+    });
+  }
+
+  /**
+   * Applies the current image, loads groups and binds the listeners. Requests
+   * are held until `ready()` (the node's registration with the controller,
+   * which needs the bound ports when a listener asked for port 0).
+   */
+  async start(): Promise<BoundListener[]> {
+    const image = this.controller.image();
+    this.replicas.applyImage(image, { ...image, topicsById: new Map(), topicsByName: new Map() });
+    this.unsubscribe = this.controller.subscribe((next, previous) => this.onImage(next, previous));
+    await this.groups.start();
+    this.scheduleBackgroundTasks();
+    const listeners = this.config.brokerListeners.map((l) => ({ name: l.listener, host: l.host, port: l.port }));
+    this.socketServer = new SocketServer({
+      listeners,
+      handler: new RequestDispatcher(this, this.handlers, this.logger.child({ component: 'requests' }), this.readyPromise),
+      logger: this.logger.child({ component: 'network' }),
+      maxRequestSize: this.config.int('socket.request.max.bytes'),
+      idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+      maxInFlightPerConnection: this.config.int('queued.max.requests'),
+    });
+    return this.socketServer.start();
+  }
+
+  /** Marks the broker registered (with its broker epoch) and releases held requests. */
+  ready(brokerEpoch: bigint): void {
+    this.brokerEpoch = brokerEpoch;
+    this.markReady();
+  }
+
+  private onImage(image: MetadataImage, previous: MetadataImage): void {
+    const deleted: string[] = [];
+    for (const t of previous.topicsByName.values()) if (!image.topicsById.has(t.id)) deleted.push(t.name);
+    this.replicas.applyImage(image, previous);
+    if (deleted.length > 0) {
+      this.groups.onTopicsDeleted(deleted);
+      for (const name of deleted) this.logger.info({ topic: name }, 'deleted topic');
+    }
+  }
+
+  private every(ms: number, name: string, fn: () => void | Promise<unknown>): void {
+    if (!(ms > 0) || ms >= Number.MAX_SAFE_INTEGER) return;
+    const run = () => {
+      if (this.stopped) return;
+      Promise.resolve()
+        .then(fn)
+        .catch((e) => this.logger.error({ task: name, err: (e as Error).stack }, 'background task failed'))
+        .finally(() => {
+          if (!this.stopped) this.tasks.push(this.scheduler.schedule(ms, run));
+        });
+    };
+    this.tasks.push(this.scheduler.schedule(ms, run));
+  }
+
+  private scheduleBackgroundTasks(): void {
+    const c = this.config;
+    this.every(c.int('log.retention.check.interval.ms'), 'retention', () => {
+      const deleted = this.logManager.runRetention();
+      if (deleted > 0) this.logger.info({ segments: deleted }, 'deleted log segments past retention');
+    });
+    if (c.bool('log.cleaner.enable')) {
+      this.every(Math.min(c.int('log.cleaner.backoff.ms'), 15000), 'log cleaner', () => this.logManager.runCleaner());
+    }
+    const flushMs = c.get('log.flush.interval.ms') !== null ? Number(c.get('log.flush.interval.ms')) : Number.MAX_SAFE_INTEGER;
+    const scheduler = Number(c.get('log.flush.scheduler.interval.ms'));
+    const flushCheck = Math.min(Number.isFinite(scheduler) ? scheduler : Number.MAX_SAFE_INTEGER, 1000);
+    if (flushMs < Number.MAX_SAFE_INTEGER || this.replicas.all().some((p) => p.log.config.flushMs < Number.MAX_SAFE_INTEGER)) {
+      this.every(flushCheck, 'flush', () => this.logManager.flushDue());
+    }
+    this.every(c.int('log.flush.offset.checkpoint.interval.ms'), 'checkpoint', () => this.logManager.checkpoint());
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.markReady();
+    for (const t of this.tasks) t.cancel();
+    this.unsubscribe?.();
+    await this.socketServer?.stop();
+    this.purgatory.completeAll();
+    await this.groups.shutdown();
+  }
+}

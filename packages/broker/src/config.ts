@@ -1,0 +1,233 @@
+/**
+ * The server's configuration, read from Kafka's `server.properties` keys
+ * (broker and KRaft keys alike) with Kafka's defaults. Unknown keys are
+ * reported as warnings; invalid values fail with the key named.
+ */
+import { NagareError } from '@nagare/common';
+import { BROKER_CONFIGS, TOPIC_CONFIGS, brokerConfigDef, validateConfigValue } from '@nagare/metadata';
+
+export interface Endpoint {
+  listener: string;
+  host: string;
+  port: number;
+}
+
+export const SECURITY_PROTOCOLS: Record<string, number> = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 };
+
+export interface ParsedConfig {
+  config: KafkaConfig;
+  warnings: string[];
+}
+
+function invalid(key: string, value: string, why: string): NagareError {
+  return new NagareError('INVALID_CONFIG', `Invalid value ${value} for configuration ${key}: ${why}`);
+}
+
+/** Parses `PLAINTEXT://host:9092,CONTROLLER://:9093`. */
+export function parseEndpoints(key: string, value: string): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(-?\d+)$/.exec(item);
+    if (!m) throw invalid(key, value, `listener '${item}' is not of the form NAME://host:port`);
+    const port = Number(m[3]);
+    if (port < 0 || port > 65535) throw invalid(key, value, `port ${port} is out of range`);
+    const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+    const listener = m[1].toUpperCase();
+    if (out.some((e) => e.listener === listener)) throw invalid(key, value, `listener name ${listener} appears twice`);
+    out.push({ listener, host, port });
+  }
+  return out;
+}
+
+export class KafkaConfig {
+  /** Effective values of every known key (explicit or default). */
+  private readonly values = new Map<string, string | null>();
+  /** Keys set explicitly (file or overrides). */
+  readonly explicit: ReadonlyMap<string, string>;
+
+  private constructor(explicit: Map<string, string>) {
+    this.explicit = explicit;
+    for (const d of BROKER_CONFIGS) this.values.set(d.name, explicit.get(d.name) ?? d.default);
+  }
+
+  /** Builds a config from properties; throws NagareError(INVALID_CONFIG) naming the first bad key. */
+  static parse(props: Record<string, string>): ParsedConfig {
+    const warnings: string[] = [];
+    const explicit = new Map<string, string>();
+    for (const [key, raw] of Object.entries(props)) {
+      const value = raw.trim();
+      const d = brokerConfigDef(key);
+      if (!d) {
+        // Topic-level keys with a `log.` prefix map to broker defaults above; anything else is unknown.
+        warnings.push(`unknown configuration '${key}' was supplied but is not a known config (ignored)`);
+        continue;
+      }
+      const err = validateConfigValue(d, value);
+      if (err) throw new NagareError('INVALID_CONFIG', err);
+      if (d.noEffect) warnings.push(`configuration '${key}' is accepted but has no effect in nagare`);
+      explicit.set(key, value);
+    }
+    const config = new KafkaConfig(explicit);
+    config.validate();
+    return { config, warnings };
+  }
+
+  get(key: string): string | null {
+    if (!this.values.has(key)) throw new Error(`not a broker config: ${key}`);
+    return this.values.get(key)!;
+  }
+
+  private str(key: string): string {
+    return this.get(key) ?? '';
+  }
+
+  int(key: string): number {
+    return Number(this.get(key));
+  }
+
+  bool(key: string): boolean {
+    return this.str(key).toLowerCase() === 'true';
+  }
+
+  list(key: string): string[] {
+    const v = this.get(key);
+    return v === null || v.trim() === '' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  get nodeId(): number {
+    const n = this.int('node.id');
+    return n >= 0 ? n : this.int('broker.id');
+  }
+
+  get processRoles(): string[] {
+    return this.list('process.roles');
+  }
+
+  get listeners(): Endpoint[] {
+    return parseEndpoints('listeners', this.str('listeners'));
+  }
+
+  get controllerListenerNames(): string[] {
+    return this.list('controller.listener.names').map((s) => s.toUpperCase());
+  }
+
+  /** Listeners that serve clients (not the controller's). */
+  get brokerListeners(): Endpoint[] {
+    const ctl = new Set(this.controllerListenerNames);
+    return this.listeners.filter((e) => !ctl.has(e.listener));
+  }
+
+  /** What clients are told to connect to: advertised.listeners, else the broker listeners. */
+  get advertisedListeners(): Endpoint[] {
+    const adv = this.get('advertised.listeners');
+    const base = adv ? parseEndpoints('advertised.listeners', adv) : this.brokerListeners;
+    return base.map((e) => ({ ...e, host: e.host === '' || e.host === '0.0.0.0' || e.host === '::' ? 'localhost' : e.host }));
+  }
+
+  get securityProtocolMap(): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const item of this.str('listener.security.protocol.map').split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [name, proto] = item.split(':');
+      m.set(name.toUpperCase(), proto.toUpperCase());
+    }
+    return m;
+  }
+
+  get logDirs(): string[] {
+    const dirs = this.list('log.dirs');
+    return dirs.length > 0 ? dirs : this.list('log.dir');
+  }
+
+  get metadataLogDir(): string {
+    return this.get('metadata.log.dir') ?? this.logDirs[0];
+  }
+
+  /** The broker-level value for a topic config (from its `log.*`/server key), as Kafka derives it. */
+  topicConfigDefaults(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const d of TOPIC_CONFIGS) {
+      let v: string | null = d.default;
+      if (d.serverDefault && this.values.has(d.serverDefault) && this.explicit.has(d.serverDefault)) v = this.get(d.serverDefault);
+      if (v !== null) out[d.name] = v;
+    }
+    // Kafka's derived keys: retention in ms / minutes / hours, roll in ms / hours, jitter, flush.ms.
+    out['retention.ms'] = this.explicit.has('log.retention.ms')
+      ? this.str('log.retention.ms')
+      : this.explicit.has('log.retention.minutes')
+        ? String(Number(this.str('log.retention.minutes')) * 60_000)
+        : String(this.int('log.retention.hours') * 3_600_000);
+    out['segment.ms'] = this.explicit.has('log.roll.ms') ? this.str('log.roll.ms') : String(this.int('log.roll.hours') * 3_600_000);
+    out['segment.jitter.ms'] = this.explicit.has('log.roll.jitter.ms')
+      ? this.str('log.roll.jitter.ms')
+      : String(this.int('log.roll.jitter.hours') * 3_600_000);
+    if (this.explicit.has('log.flush.interval.ms')) out['flush.ms'] = this.str('log.flush.interval.ms');
+    return out;
+  }
+
+  private validate(): void {
+    const roles = this.processRoles;
+    if (roles.length === 0) {
+      throw new NagareError('INVALID_CONFIG', 'Missing required configuration process.roles: set it to broker,controller for a single node');
+    }
+    if (this.nodeId < 0) throw new NagareError('INVALID_CONFIG', 'Missing required configuration node.id: it must be set to a non-negative number');
+    const listeners = this.listeners;
+    if (listeners.length === 0) throw new NagareError('INVALID_CONFIG', 'Invalid value for configuration listeners: at least one listener is required');
+    const map = this.securityProtocolMap;
+    const ctl = this.controllerListenerNames;
+    for (const l of listeners) {
+      const proto = map.get(l.listener) ?? (SECURITY_PROTOCOLS[l.listener] !== undefined ? l.listener : undefined);
+      if (!proto) {
+        throw new NagareError(
+          'INVALID_CONFIG',
+          `Invalid value ${this.get('listener.security.protocol.map')} for configuration listener.security.protocol.map: No security protocol defined for listener ${l.listener}`,
+        );
+      }
+      if (proto !== 'PLAINTEXT') {
+        throw new NagareError('INVALID_CONFIG', `Invalid value ${proto} for configuration listener.security.protocol.map: nagare serves PLAINTEXT listeners only (listener ${l.listener})`);
+      }
+    }
+    if (roles.includes('controller') && ctl.length === 0 && listeners.length > 1) {
+      throw new NagareError('INVALID_CONFIG', 'Missing required configuration controller.listener.names: required when process.roles includes controller');
+    }
+    for (const name of ctl) {
+      if (roles.includes('controller') && !listeners.some((l) => l.listener === name)) {
+        throw new NagareError('INVALID_CONFIG', `Invalid value ${this.get('controller.listener.names')} for configuration controller.listener.names: listener ${name} is not in listeners`);
+      }
+    }
+    if (roles.includes('broker') && this.brokerListeners.length === 0) {
+      throw new NagareError('INVALID_CONFIG', 'Invalid value for configuration listeners: a broker needs at least one listener that is not a controller listener');
+    }
+    if (this.logDirs.length === 0) throw new NagareError('INVALID_CONFIG', 'Missing required configuration log.dirs');
+    const voters = this.list('controller.quorum.voters');
+    for (const v of voters) {
+      if (!/^\d+@[^:]+:\d+$/.test(v)) throw invalid('controller.quorum.voters', this.str('controller.quorum.voters'), `'${v}' is not of the form id@host:port`);
+    }
+    if (voters.length > 1 || (voters.length === 1 && Number(voters[0].split('@')[0]) !== this.nodeId)) {
+      throw new NagareError(
+        'INVALID_CONFIG',
+        `Invalid value ${this.str('controller.quorum.voters')} for configuration controller.quorum.voters: this release runs a single-voter quorum whose voter must be this node (${this.nodeId})`,
+      );
+    }
+  }
+}
+
+/** Reads a Java-style .properties text (comments, `key=value` or `key: value`, line continuations, escapes). */
+export function parseProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i].replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
+      line = line.slice(0, -1) + lines[++i].replace(/^\s+/, '');
+    }
+    const m = /^((?:\\.|[^=:\s\\])+)\s*[=:\s]\s*(.*)$/.exec(line);
+    const unescape = (s: string) =>
+      s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) =>
+        c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c,
+      );
+    if (m) out[unescape(m[1])] = unescape(m[2]);
+    else out[unescape(line.trim())] = '';
+  }
+  return out;
+}

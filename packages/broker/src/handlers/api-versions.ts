@@ -1,0 +1,46 @@
+/**
+ * ApiVersions (key 18), v0-4. Lists exactly the APIs this broker's handler
+ * registry serves. v3+ carries the client's software name and version, kept on
+ * the connection (KIP-511), and the finalized features (metadata.version).
+ * An unknown (too new) ApiVersions version is answered by the dispatcher with
+ * a v0 UNSUPPORTED_VERSION body (KIP-511).
+ */
+import { ApiKey, ErrorCode } from '@nagare/protocol';
+import { defineHandler } from './types';
+
+export const apiVersionsHandler = defineHandler({
+  apiKey: ApiKey.ApiVersions,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req) {
+    if (ctx.apiVersion >= 3) {
+      ctx.conn.clientSoftwareName = req.clientSoftwareName;
+      ctx.conn.clientSoftwareVersion = req.clientSoftwareVersion;
+      if (!/^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/.test(req.clientSoftwareName) || !/^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/.test(req.clientSoftwareVersion)) {
+        return { ...emptyResponse(), errorCode: ErrorCode.INVALID_REQUEST };
+      }
+    }
+    const image = ctx.services.metadata();
+    return {
+      errorCode: 0,
+      apiKeys: ctx.services.handlers.apiVersions().map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion })),
+      throttleTimeMs: 0,
+      supportedFeatures: [{ name: 'metadata.version', minVersion: 1, maxVersion: ctx.services.metadataVersion }],
+      finalizedFeaturesEpoch: BigInt(image.provenance.offset),
+      finalizedFeatures: [...image.features].map(([name, level]) => ({ name, maxVersionLevel: level, minVersionLevel: level })),
+      zkMigrationReady: false,
+    };
+  },
+});
+
+function emptyResponse() {
+  return {
+    errorCode: 0,
+    apiKeys: [],
+    throttleTimeMs: 0,
+    supportedFeatures: [],
+    finalizedFeaturesEpoch: -1n,
+    finalizedFeatures: [],
+    zkMigrationReady: false,
+  };
+}

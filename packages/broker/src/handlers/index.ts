@@ -1,0 +1,41 @@
+/** The broker's own handlers (the group coordinator's are in ../group/handlers). */
+import type { ApiHandler } from './types';
+import { apiVersionsHandler } from './api-versions';
+import { metadataHandler } from './metadata';
+import { produceHandler } from './produce';
+import { fetchHandler } from './fetch';
+import { listOffsetsHandler } from './list-offsets';
+import { createTopicsHandler } from './create-topics';
+import { deleteTopicsHandler } from './delete-topics';
+import { createPartitionsHandler } from './create-partitions';
+import { describeConfigsHandler } from './describe-configs';
+import { alterConfigsHandler } from './alter-configs';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs';
+import { deleteRecordsHandler } from './delete-records';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch';
+import { describeClusterHandler } from './describe-cluster';
+import { describeLogDirsHandler } from './describe-log-dirs';
+import { describeTopicPartitionsHandler } from './describe-topic-partitions';
+import { describeProducersHandler } from './describe-producers';
+import { initProducerIdHandler } from './init-producer-id';
+
+export const allHandlers: ApiHandler[] = [
+  apiVersionsHandler,
+  metadataHandler,
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  createPartitionsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
+  deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
+  describeClusterHandler,
+  describeLogDirsHandler,
+  describeTopicPartitionsHandler,
+  describeProducersHandler,
+  initProducerIdHandler,
+] as ApiHandler[];

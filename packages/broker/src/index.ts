@@ -1,0 +1,11 @@
+export * from './broker';
+export * from './config';
+export * from './controller-channel';
+export * from './dispatcher';
+export * from './handlers/registry';
+export type { ApiHandler, RequestContext } from './handlers/types';
+export * from './network/socket-server';
+export * from './network/frame-reader';
+export * from './replica-manager';
+export * from './services';
+export { OFFSETS_TOPIC } from './offsets-topic';

@@ -1,0 +1,289 @@
+/**
+ * The broker's partitions: which logs it hosts (from the metadata image),
+ * appends as leader with Kafka's produce validation, reads for fetches within
+ * the high watermark or last stable offset, and wakes fetches waiting for data.
+ *
+ * With a single node every partition's replica set is this broker and the ISR
+ * is {leader}, so the high watermark moves to the log end as soon as an append
+ * is done (and fsynced, when the flush policy asks for it).
+ */
+import type { Clock, Logger } from '@nagare/common';
+import { NagareError, isNagareError } from '@nagare/common';
+import { ConfigResolver, INTERNAL_TOPICS, MetadataImage, TopicImage } from '@nagare/metadata';
+import { ErrorCode } from '@nagare/protocol';
+import { TimestampType, iterateBatches } from '@nagare/records';
+import { LogManager, PartitionLog, logConfigFromProperties } from '@nagare/storage';
+
+export interface HostedPartition {
+  topic: string;
+  topicId: string;
+  partition: number;
+  log: PartitionLog;
+  leaderEpoch: number;
+  isLeader: boolean;
+  compacted: boolean;
+}
+
+export interface AppendEntry {
+  topic: string;
+  partition: number;
+  records: Buffer | null;
+}
+
+export interface PartitionAppendResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>;
+}
+
+export interface ReadRequest {
+  topic: string;
+  partition: number;
+  fetchOffset: bigint;
+  maxBytes: number;
+  currentLeaderEpoch: number;
+}
+
+export interface PartitionReadResult {
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  records: Buffer | null;
+  abortedTransactions: Array<{ producerId: bigint; firstOffset: bigint }> | null;
+  /** Bytes of records returned. */
+  bytes: number;
+}
+
+type AppendListener = (topic: string, partition: number) => void;
+
+function key(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+export class ReplicaManager {
+  private readonly partitions = new Map<string, HostedPartition>();
+  private readonly listeners = new Set<AppendListener>();
+
+  constructor(
+    private readonly logs: LogManager,
+    private readonly nodeId: number,
+    private readonly resolver: ConfigResolver,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  onAppend(listener: AppendListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get(topic: string, partition: number): HostedPartition | undefined {
+    return this.partitions.get(key(topic, partition));
+  }
+
+  all(): HostedPartition[] {
+    return [...this.partitions.values()];
+  }
+
+  private topicLogConfig(image: MetadataImage, topic: string) {
+    return logConfigFromProperties(this.resolver.topicValues(image, topic));
+  }
+
+  /**
+   * Brings local logs in line with a new metadata image: creates logs for new
+   * partitions this node replicates, deletes those of removed topics, applies
+   * changed topic configs and leader epochs.
+   */
+  applyImage(image: MetadataImage, previous: MetadataImage): void {
+    for (const [k, p] of this.partitions) {
+      const t = image.topicsById.get(p.topicId);
+      if (!t || !t.partitions.has(p.partition)) {
+        this.partitions.delete(k);
+        try {
+          this.logs.deleteLog(p.topic, p.partition);
+        } catch (e) {
+          this.logger.error({ topic: p.topic, partition: p.partition, err: (e as Error).message }, 'could not delete log');
+        }
+      }
+    }
+    for (const t of image.topicsByName.values()) {
+      const prevTopic = previous.topicsById.get(t.id);
+      const configChanged = prevTopic === undefined || image.configs.get(`2:${t.name}`) !== previous.configs.get(`2:${t.name}`) || image.configs !== previous.configs;
+      this.applyTopic(image, t, configChanged);
+    }
+  }
+
+  private applyTopic(image: MetadataImage, t: TopicImage, configChanged: boolean): void {
+    let config: ReturnType<typeof logConfigFromProperties> | undefined;
+    const logConfig = () => (config ??= this.topicLogConfig(image, t.name));
+    for (const reg of t.partitions.values()) {
+      if (!reg.replicas.includes(this.nodeId)) continue;
+      const k = key(t.name, reg.partition);
+      let hosted = this.partitions.get(k);
+      if (!hosted) {
+        const log = this.logs.getOrCreateLog(t.name, reg.partition, logConfig(), t.id);
+        hosted = { topic: t.name, topicId: t.id, partition: reg.partition, log, leaderEpoch: reg.leaderEpoch, isLeader: false, compacted: false };
+        this.partitions.set(k, hosted);
+      } else if (configChanged) {
+        hosted.log.updateConfig(logConfig());
+      }
+      hosted.leaderEpoch = reg.leaderEpoch;
+      hosted.isLeader = reg.leader === this.nodeId;
+      hosted.compacted = hosted.log.config.cleanupPolicy.includes('compact');
+      if (hosted.isLeader) hosted.log.highWatermark = hosted.log.logEndOffset;
+    }
+  }
+
+  // ------------------------------------------------------------------ append
+
+  private appendError(e: AppendEntry, errorCode: number, errorMessage: string | null = null, logStartOffset = -1n): PartitionAppendResult {
+    return { topic: e.topic, partition: e.partition, errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset, recordErrors: [] };
+  }
+
+  /**
+   * Appends each entry to its partition as leader. Failures are per partition
+   * (error codes), never exceptions.
+   */
+  async append(entries: AppendEntry[], opts: { acks: number; allowInternal?: boolean }): Promise<PartitionAppendResult[]> {
+    const now = this.clock.now();
+    // The log fsyncs inside the append when its flush policy (flush.messages / flush.ms) says so,
+    // so a result here is as durable as the topic's configuration asks.
+    return entries.map((e) => {
+      const p = this.get(e.topic, e.partition);
+      if (!p) return this.appendError(e, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!p.isLeader) return this.appendError(e, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      if (INTERNAL_TOPICS.has(e.topic) && !opts.allowInternal) {
+        return this.appendError(e, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${e.topic}`);
+      }
+      if (e.records === null || e.records.length === 0) return this.appendError(e, ErrorCode.INVALID_RECORD, 'Produce request carries no record batches');
+      const invalid = this.validateForTopic(p, e.records, now);
+      if (invalid) return { ...this.appendError(e, invalid.errorCode, invalid.message), recordErrors: invalid.recordErrors };
+      try {
+        const r = p.log.appendAsLeader(e.records, { leaderEpoch: p.leaderEpoch, now });
+        if (r.errorCode !== 0) {
+          return {
+            ...this.appendError(e, r.errorCode, r.errorMessage ?? null, BigInt(p.log.logStartOffset)),
+            recordErrors: (r.recordErrors ?? []).map((x) => ({ batchIndex: x.batchIndex, batchIndexErrorMessage: x.message })),
+          };
+        }
+        if (!r.duplicate) {
+          p.log.highWatermark = p.log.logEndOffset;
+          for (const l of this.listeners) l(e.topic, e.partition);
+        }
+        return {
+          topic: e.topic,
+          partition: e.partition,
+          errorCode: 0,
+          errorMessage: null,
+          baseOffset: BigInt(r.baseOffset),
+          logAppendTimeMs: BigInt(r.logAppendTime),
+          logStartOffset: BigInt(r.logStartOffset),
+          recordErrors: [],
+        };
+      } catch (err) {
+        return this.storageFailure(e, err);
+      }
+    });
+  }
+
+  private storageFailure(e: { topic: string; partition: number }, err: unknown): PartitionAppendResult {
+    const code = isNagareError(err) && err.kafkaErrorCode !== undefined ? err.kafkaErrorCode : ErrorCode.KAFKA_STORAGE_ERROR;
+    this.logger.error({ topic: e.topic, partition: e.partition, err: (err as Error).message }, 'append failed');
+    return this.appendError(e as AppendEntry, code, (err as Error).message);
+  }
+
+  /**
+   * Checks the broker applies on top of the log's own batch validation:
+   * timestamps within message.timestamp.after.max.ms / before.max.ms (for
+   * CreateTime topics) and, for compacted topics, that every record has a key.
+   */
+  private validateForTopic(
+    p: HostedPartition,
+    records: Buffer,
+    now: number,
+  ): { errorCode: number; message: string; recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }> } | null {
+    const cfg = p.log.config;
+    const checkTime = cfg.messageTimestampType === 'CreateTime';
+    const afterMax = cfg.messageTimestampAfterMaxMs;
+    const beforeMax = cfg.messageTimestampBeforeMaxMs;
+    const perRecordTime = checkTime && beforeMax < Number.MAX_SAFE_INTEGER;
+    if (!checkTime && !p.compacted) return null;
+    let index = 0;
+    try {
+      for (const batch of iterateBatches(records)) {
+        const h = batch.header;
+        if (checkTime && h.timestampType === TimestampType.CreateTime && h.maxTimestamp > now + afterMax) {
+          const msg = `Timestamp ${h.maxTimestamp} of message with offset ${h.baseOffset} is out of range. The timestamp should be within [${beforeMax >= Number.MAX_SAFE_INTEGER ? '-inf' : now - beforeMax}, ${now + afterMax}]`;
+          return { errorCode: ErrorCode.INVALID_TIMESTAMP, message: msg, recordErrors: [{ batchIndex: index, batchIndexErrorMessage: msg }] };
+        }
+        if ((p.compacted && !h.isControl) || perRecordTime) {
+          for (const rec of batch.records()) {
+            if (p.compacted && !h.isControl && rec.key === null) {
+              const msg = `Compacted topic cannot accept message without key in topic partition ${p.topic}-${p.partition}.`;
+              return { errorCode: ErrorCode.INVALID_RECORD, message: msg, recordErrors: [{ batchIndex: index, batchIndexErrorMessage: msg }] };
+            }
+            if (perRecordTime && rec.timestamp < now - beforeMax) {
+              const msg = `Timestamp ${rec.timestamp} of message with offset ${rec.offset} is out of range. The timestamp should be within [${now - beforeMax}, ${now + afterMax}]`;
+              return { errorCode: ErrorCode.INVALID_TIMESTAMP, message: msg, recordErrors: [{ batchIndex: index, batchIndexErrorMessage: msg }] };
+            }
+          }
+        }
+        index++;
+      }
+    } catch {
+      // Structural problems are the log's to report (CORRUPT_MESSAGE and friends).
+      return null;
+    }
+    return null;
+  }
+
+  // -------------------------------------------------------------------- read
+
+  /** Reads for a consumer fetch: up to the high watermark (or last stable offset for read_committed). */
+  read(req: ReadRequest, maxBytes: number, opts: { readCommitted: boolean; minOneMessage: boolean }): PartitionReadResult {
+    const p = this.get(req.topic, req.partition);
+    const empty = (errorCode: number, log?: PartitionLog): PartitionReadResult => ({
+      errorCode,
+      highWatermark: log ? BigInt(log.highWatermark) : -1n,
+      lastStableOffset: log ? BigInt(log.lastStableOffset) : -1n,
+      logStartOffset: log ? BigInt(log.logStartOffset) : -1n,
+      records: null,
+      abortedTransactions: null,
+      bytes: 0,
+    });
+    if (!p) return empty(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (!p.isLeader) return empty(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (req.currentLeaderEpoch >= 0) {
+      if (req.currentLeaderEpoch > p.leaderEpoch) return empty(ErrorCode.UNKNOWN_LEADER_EPOCH, p.log);
+      if (req.currentLeaderEpoch < p.leaderEpoch) return empty(ErrorCode.FENCED_LEADER_EPOCH, p.log);
+    }
+    const log = p.log;
+    const offset = Number(req.fetchOffset);
+    if (offset < log.logStartOffset || offset > log.logEndOffset) return empty(ErrorCode.OFFSET_OUT_OF_RANGE, log);
+    const upper = opts.readCommitted ? log.lastStableOffset : log.highWatermark;
+    const base = empty(ErrorCode.NONE, log);
+    if (offset >= upper || maxBytes <= 0) return { ...base, records: Buffer.alloc(0) };
+    try {
+      const r = log.read(offset, Math.min(maxBytes, req.maxBytes), { maxOffset: upper, minOneMessage: opts.minOneMessage });
+      const aborted = opts.readCommitted ? log.abortedTransactions(offset, r.nextOffset).map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })) : null;
+      return { ...base, records: r.records, abortedTransactions: aborted, bytes: r.records.length };
+    } catch (e) {
+      if (isNagareError(e, 'OFFSET_OUT_OF_RANGE')) return empty(ErrorCode.OFFSET_OUT_OF_RANGE, log);
+      this.logger.error({ topic: req.topic, partition: req.partition, err: (e as Error).message }, 'read failed');
+      return empty(ErrorCode.KAFKA_STORAGE_ERROR, log);
+    }
+  }
+
+  /** For tests and tools: fail loudly when a partition is not hosted. */
+  require(topic: string, partition: number): HostedPartition {
+    const p = this.get(topic, partition);
+    if (!p) throw new NagareError('UNKNOWN_TOPIC', `partition ${topic}-${partition} is not hosted here`);
+    return p;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Everything a handler may use, in one place. The Broker implements it;
+ * tests can assemble a smaller one.
+ */
+import type { Clock, Logger } from '@nagare/common';
+import type { ConfigResolver, MetadataImage } from '@nagare/metadata';
+import type { PartitionLog } from '@nagare/storage';
+import type { KafkaConfig } from './config';
+import type { ControllerChannel } from './controller-channel';
+import type { HandlerRegistry } from './handlers/registry';
+import type { ReplicaManager } from './replica-manager';
+import type { FetchSessionCache } from './fetch-session';
+import type { ProducerIdManager } from './producer-id-manager';
+import type { GroupCoordinator } from './group/coordinator';
+import type { Purgatory } from './purgatory';
+
+export interface BrokerServices {
+  readonly config: KafkaConfig;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The highest metadata.version level this broker supports. */
+  readonly metadataVersion: number;
+  readonly handlers: HandlerRegistry;
+  readonly controller: ControllerChannel;
+  readonly replicas: ReplicaManager;
+  readonly fetchSessions: FetchSessionCache;
+  readonly producerIds: ProducerIdManager;
+  readonly groups: GroupCoordinator;
+  readonly resolver: ConfigResolver;
+  readonly purgatory: Purgatory;
+  /** The log directories with their logs, for DescribeLogDirs. */
+  logDirs(): Array<{ dir: string; offline: boolean; logs: PartitionLog[]; totalBytes: bigint; usableBytes: bigint }>;
+  /** The latest metadata image. */
+  metadata(): MetadataImage;
+  /** Creates topics with the broker's defaults (auto topic creation); resolves when they exist or failed. */
+  autoCreateTopics(names: string[]): Promise<void>;
+}

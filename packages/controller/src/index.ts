@@ -1,0 +1,2 @@
+export * from './quorum-controller';
+export * from './controller';
