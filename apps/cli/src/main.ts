@@ -22,7 +22,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --config <file>', 'server.properties to read')
     .option('--override <key=value>', 'override a property (repeatable)', collect, [])
     .action(async (opts: { config?: string; override: string[] }) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
       setExit(await server.runServerCommand(opts));
     });
@@ -36,7 +35,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-s, --standalone', 'format a standalone (single voter) controller; the only mode this release has')
     .option('--override <key=value>', 'override a property (repeatable)', collect, [])
     .action((opts) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
       try {
         setExit(server.runStorageFormat(opts, (s) => process.stdout.write(s + '\n')));
@@ -48,7 +46,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('random-uuid')
     .description('print a new random cluster id')
     .action(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
       process.stdout.write(server.newUuid() + '\n');
       setExit(0);
@@ -59,7 +56,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --config <file>', 'server.properties to read')
     .option('--override <key=value>', 'override a property (repeatable)', collect, [])
     .action((opts) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
       try {
         setExit(server.runStorageInfo(opts, (s) => process.stdout.write(s + '\n')));
