@@ -67,28 +67,25 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const resolver = new ConfigResolver(config.explicit, config.nodeId);
   const defaults = logConfigFromProperties(config.topicConfigDefaults());
+  // The metadata log: never deleted by retention (there are no snapshots yet).
+  const metadataLogConfig = logConfigFromProperties({
+    ...config.topicConfigDefaults(),
+    'retention.ms': '-1',
+    'retention.bytes': '-1',
+    'segment.bytes': String(config.int('metadata.log.segment.bytes')),
+    'cleanup.policy': 'delete',
+  });
   const logManager = LogManager.open({
     logDirs: [...new Set([...logDirs, metadataDir])],
     fs: new NodeFileSystem(),
     clock,
     logger: logger.child({ component: 'storage' }),
     defaultConfig: defaults,
+    // An existing metadata log is loaded at open: with its own config, not the topic defaults.
+    topicConfig: (topic) => (topic === METADATA_TOPIC ? metadataLogConfig : undefined),
   });
   try {
-    // The metadata log: never deleted by retention (there are no snapshots yet).
-    const metadataLog = logManager.getOrCreateLog(
-      METADATA_TOPIC,
-      0,
-      logConfigFromProperties({
-        ...config.topicConfigDefaults(),
-        'retention.ms': '-1',
-        'retention.bytes': '-1',
-        'segment.bytes': String(config.int('metadata.log.segment.bytes')),
-        'cleanup.policy': 'delete',
-      }),
-      undefined,
-      metadataDir,
-    );
+    const metadataLog = logManager.getOrCreateLog(METADATA_TOPIC, 0, metadataLogConfig, undefined, metadataDir);
     const committer = new MetadataCommitter({ log: metadataLog, clock, logger: logger.child({ component: 'controller' }), nodeId: config.nodeId });
     const replayed = committer.load();
     const controller = new Controller(committer, {

@@ -11,7 +11,7 @@ import type { Clock, Logger } from '@nagare/common';
 import { NagareError, isNagareError } from '@nagare/common';
 import { ConfigResolver, INTERNAL_TOPICS, MetadataImage, TopicImage } from '@nagare/metadata';
 import { ErrorCode } from '@nagare/protocol';
-import { TimestampType, iterateBatches } from '@nagare/records';
+import { BatchView, Compression, RecordBatchBuilder, TimestampType, iterateBatches } from '@nagare/records';
 import { LogManager, PartitionLog, logConfigFromProperties } from '@nagare/storage';
 
 export interface HostedPartition {
@@ -21,7 +21,9 @@ export interface HostedPartition {
   log: PartitionLog;
   leaderEpoch: number;
   isLeader: boolean;
-  compacted: boolean;
+  /** The topic's compression.type as a codec, or null for `producer` (keep what the producer sent). */
+  compression: Compression | null;
+  compressionLevel: number | undefined;
 }
 
 export interface AppendEntry {
@@ -61,6 +63,54 @@ export interface PartitionReadResult {
 }
 
 type AppendListener = (topic: string, partition: number) => void;
+
+interface TopicRejection {
+  errorCode: number;
+  message: string;
+  recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>;
+}
+
+function rejection(errorCode: number, message: string, batchIndex: number): TopicRejection {
+  return { errorCode, message, recordErrors: [{ batchIndex, batchIndexErrorMessage: message }] };
+}
+
+const CODECS: Record<string, Compression> = {
+  uncompressed: Compression.None,
+  gzip: Compression.Gzip,
+  snappy: Compression.Snappy,
+  lz4: Compression.Lz4,
+  zstd: Compression.Zstd,
+};
+
+/** A topic's compression.type as a codec; null for `producer`. */
+export function topicCompression(value: string | undefined): Compression | null {
+  if (value === undefined || value === 'producer') return null;
+  return CODECS[value] ?? null;
+}
+
+function compressionLevel(c: Compression | null, values: Record<string, string>): number | undefined {
+  const key = c === Compression.Gzip ? 'compression.gzip.level' : c === Compression.Zstd ? 'compression.zstd.level' : undefined;
+  if (!key || values[key] === undefined) return undefined;
+  const n = Number(values[key]);
+  return c === Compression.Gzip && n === -1 ? undefined : n;
+}
+
+/** Re-encodes a batch with another codec, keeping its producer fields, timestamps and headers. */
+function recompress(batch: BatchView, target: Compression, level: number | undefined): Buffer {
+  const h = batch.header;
+  const b = new RecordBatchBuilder({
+    compression: target,
+    compressionLevel: level,
+    producerId: h.producerId,
+    producerEpoch: h.producerEpoch,
+    baseSequence: h.baseSequence,
+    isTransactional: h.isTransactional,
+    timestampType: h.timestampType,
+    maxBytes: 0x7fffffff,
+  });
+  for (const r of batch.records({ verifyCrc: false })) b.append({ timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
+  return b.build();
+}
 
 function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -128,14 +178,21 @@ export class ReplicaManager {
       let hosted = this.partitions.get(k);
       if (!hosted) {
         const log = this.logs.getOrCreateLog(t.name, reg.partition, logConfig(), t.id);
-        hosted = { topic: t.name, topicId: t.id, partition: reg.partition, log, leaderEpoch: reg.leaderEpoch, isLeader: false, compacted: false };
+        // A log the LogManager loaded from disk at start-up was opened with the
+        // broker defaults (topic configs live in the metadata log): give it its
+        // topic's config, or overrides such as segment.bytes, max.message.bytes,
+        // retention.ms or cleanup.policy would be ignored after every restart.
+        log.updateConfig(logConfig());
+        hosted = { topic: t.name, topicId: t.id, partition: reg.partition, log, leaderEpoch: reg.leaderEpoch, isLeader: false, compression: null, compressionLevel: undefined };
         this.partitions.set(k, hosted);
       } else if (configChanged) {
         hosted.log.updateConfig(logConfig());
       }
       hosted.leaderEpoch = reg.leaderEpoch;
       hosted.isLeader = reg.leader === this.nodeId;
-      hosted.compacted = hosted.log.config.cleanupPolicy.includes('compact');
+      const values = this.resolver.topicValues(image, t.name);
+      hosted.compression = topicCompression(values['compression.type']);
+      hosted.compressionLevel = compressionLevel(hosted.compression, values);
       if (hosted.isLeader) hosted.log.highWatermark = hosted.log.logEndOffset;
     }
   }
@@ -162,10 +219,10 @@ export class ReplicaManager {
         return this.appendError(e, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${e.topic}`);
       }
       if (e.records === null || e.records.length === 0) return this.appendError(e, ErrorCode.INVALID_RECORD, 'Produce request carries no record batches');
-      const invalid = this.validateForTopic(p, e.records, now);
-      if (invalid) return { ...this.appendError(e, invalid.errorCode, invalid.message), recordErrors: invalid.recordErrors };
+      const prepared = this.prepare(p, e.records, now);
+      if ('errorCode' in prepared) return { ...this.appendError(e, prepared.errorCode, prepared.message), recordErrors: prepared.recordErrors };
       try {
-        const r = p.log.appendAsLeader(e.records, { leaderEpoch: p.leaderEpoch, now });
+        const r = p.log.appendAsLeader(prepared.records, { leaderEpoch: p.leaderEpoch, now });
         if (r.errorCode !== 0) {
           return {
             ...this.appendError(e, r.errorCode, r.errorMessage ?? null, BigInt(p.log.logStartOffset)),
@@ -199,48 +256,54 @@ export class ReplicaManager {
   }
 
   /**
-   * Checks the broker applies on top of the log's own batch validation:
-   * timestamps within message.timestamp.after.max.ms / before.max.ms (for
-   * CreateTime topics) and, for compacted topics, that every record has a key.
+   * What the broker does on top of the log's own batch validation (which
+   * checks CRCs, sizes, keys of compacted topics and producer sequences):
+   * timestamps within message.timestamp.after.max.ms / before.max.ms for
+   * CreateTime topics, and recompression when the topic's compression.type
+   * names a codec other than the producer's, as Kafka's LogValidator does.
+   * Batches stay bytes unless they must be recompressed.
    */
-  private validateForTopic(
-    p: HostedPartition,
-    records: Buffer,
-    now: number,
-  ): { errorCode: number; message: string; recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }> } | null {
+  private prepare(p: HostedPartition, records: Buffer, now: number): { records: Buffer } | TopicRejection {
     const cfg = p.log.config;
     const checkTime = cfg.messageTimestampType === 'CreateTime';
     const afterMax = cfg.messageTimestampAfterMaxMs;
     const beforeMax = cfg.messageTimestampBeforeMaxMs;
     const perRecordTime = checkTime && beforeMax < Number.MAX_SAFE_INTEGER;
-    if (!checkTime && !p.compacted) return null;
+    if (!checkTime && p.compression === null) return { records };
+    const range = () => `[${beforeMax >= Number.MAX_SAFE_INTEGER ? '-inf' : now - beforeMax}, ${now + afterMax}]`;
+    let needsRecompression = false;
     let index = 0;
     try {
-      for (const batch of iterateBatches(records)) {
+      // The log verifies CRCs before it writes; no need to do it twice.
+      for (const batch of iterateBatches(records, { verifyCrc: false })) {
         const h = batch.header;
         if (checkTime && h.timestampType === TimestampType.CreateTime && h.maxTimestamp > now + afterMax) {
-          const msg = `Timestamp ${h.maxTimestamp} of message with offset ${h.baseOffset} is out of range. The timestamp should be within [${beforeMax >= Number.MAX_SAFE_INTEGER ? '-inf' : now - beforeMax}, ${now + afterMax}]`;
-          return { errorCode: ErrorCode.INVALID_TIMESTAMP, message: msg, recordErrors: [{ batchIndex: index, batchIndexErrorMessage: msg }] };
+          return rejection(ErrorCode.INVALID_TIMESTAMP, `Timestamp ${h.maxTimestamp} of message with offset ${h.baseOffset} is out of range. The timestamp should be within ${range()}`, index);
         }
-        if ((p.compacted && !h.isControl) || perRecordTime) {
-          for (const rec of batch.records()) {
-            if (p.compacted && !h.isControl && rec.key === null) {
-              const msg = `Compacted topic cannot accept message without key in topic partition ${p.topic}-${p.partition}.`;
-              return { errorCode: ErrorCode.INVALID_RECORD, message: msg, recordErrors: [{ batchIndex: index, batchIndexErrorMessage: msg }] };
-            }
-            if (perRecordTime && rec.timestamp < now - beforeMax) {
-              const msg = `Timestamp ${rec.timestamp} of message with offset ${rec.offset} is out of range. The timestamp should be within [${now - beforeMax}, ${now + afterMax}]`;
-              return { errorCode: ErrorCode.INVALID_TIMESTAMP, message: msg, recordErrors: [{ batchIndex: index, batchIndexErrorMessage: msg }] };
+        if (perRecordTime && !h.isControl) {
+          for (const rec of batch.records({ verifyCrc: false })) {
+            if (rec.timestamp < now - beforeMax) {
+              return rejection(ErrorCode.INVALID_TIMESTAMP, `Timestamp ${rec.timestamp} of message with offset ${rec.offset} is out of range. The timestamp should be within ${range()}`, index);
             }
           }
         }
+        if (p.compression !== null && !h.isControl && h.compression !== p.compression) needsRecompression = true;
         index++;
       }
+      return { records: needsRecompression ? this.recompressAll(records, p) : records };
     } catch {
       // Structural problems are the log's to report (CORRUPT_MESSAGE and friends).
-      return null;
+      return { records };
     }
-    return null;
+  }
+
+  private recompressAll(records: Buffer, p: HostedPartition): Buffer {
+    const out: Buffer[] = [];
+    for (const batch of iterateBatches(records, { verifyCrc: false })) {
+      const h = batch.header;
+      out.push(!h.isControl && h.compression !== p.compression ? recompress(batch, p.compression!, p.compressionLevel) : batch.bytes);
+    }
+    return out.length === 1 ? out[0] : Buffer.concat(out);
   }
 
   // -------------------------------------------------------------------- read

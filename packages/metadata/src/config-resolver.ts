@@ -85,6 +85,12 @@ export class ConfigResolver {
   broker(image: MetadataImage): ResolvedConfig[] {
     return BROKER_CONFIGS.map((d) => {
       const synonyms = this.brokerLevel(image, d.name);
+      // In KRaft, broker.id is node.id (and node.id defaults from broker.id).
+      if (d.name === 'broker.id' || d.name === 'node.id') {
+        const other = d.name === 'broker.id' ? 'node.id' : 'broker.id';
+        const st = this.staticBroker.get(other);
+        if (synonyms.length === 0 && st !== undefined) synonyms.push({ name: other, value: st, source: ConfigSource.STATIC_BROKER_CONFIG });
+      }
       synonyms.push({ name: d.name, value: d.default, source: ConfigSource.DEFAULT_CONFIG });
       const top = synonyms[0];
       return { name: d.name, value: top.value, source: top.source, readOnly: d.dynamic !== true, isSensitive: d.sensitive === true, def: d, synonyms };

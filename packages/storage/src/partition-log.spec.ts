@@ -156,6 +156,11 @@ describe('PartitionLog append and read', () => {
     const { log } = memLog({ segmentBytes: 100 });
     expect(log.appendAsLeader(batchOf(10), { leaderEpoch: 0 }).errorCode).toBe(ErrorCode.RECORD_LIST_TOO_LARGE);
   });
+
+  it('reports a batch over max.message.bytes as MESSAGE_TOO_LARGE even when it is also over segment.bytes (Kafka checks it first)', () => {
+    const { log } = memLog({ segmentBytes: 100, maxMessageBytes: 90 });
+    expect(log.appendAsLeader(batchOf(10), { leaderEpoch: 0 }).errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+  });
 });
 
 describe('PartitionLog timestamps', () => {

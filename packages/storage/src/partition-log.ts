@@ -728,10 +728,8 @@ export class PartitionLog {
     const origin = opts.origin ?? 'client';
     const now = opts.now ?? this.clock.now();
     if (records.length === 0) return this.errorResult(ErrorCode.INVALID_RECORD, 'no record batches');
-    if (records.length > cfg.segmentBytes) {
-      return this.errorResult(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of batches exceed segment.bytes ${cfg.segmentBytes}`);
-    }
-    // 1. Validate every batch from its header (and CRC).
+    // 1. Validate every batch from its header (and CRC). A batch over max.message.bytes is
+    // MESSAGE_TOO_LARGE before the whole set is compared with segment.bytes, as in Kafka.
     const headers: BatchHeader[] = [];
     const infos: AppendBatchInfo[] = [];
     const markers: (MarkerInfo | undefined)[] = [];
@@ -769,6 +767,9 @@ export class PartitionLog {
       markers.push(marker);
       infos.push({ position: pos, size, baseOffset: 0, lastOffset: 0, maxTimestamp: h.maxTimestamp });
       pos += size;
+    }
+    if (records.length > cfg.segmentBytes) {
+      return this.errorResult(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of batches exceed segment.bytes ${cfg.segmentBytes}`);
     }
     // 2. Offsets and producer checks, staged.
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';

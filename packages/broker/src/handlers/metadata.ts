@@ -1,5 +1,5 @@
 /**
- * Metadata (key 3), v0-13: brokers, cluster id, controller id and topic /
+ * Metadata (key 3), v0-12: brokers, cluster id, controller id and topic /
  * partition state from the metadata image. A null topic list (an empty one in
  * v0) means all topics. Unknown topics are created when the request allows it
  * (v4+: AllowAutoTopicCreation) and `auto.create.topics.enable` is on; the

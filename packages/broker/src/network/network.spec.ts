@@ -143,3 +143,18 @@ describe('SocketServer', () => {
     });
   });
 });
+
+describe('binding', () => {
+  it('names the listener, the address and the fix when the port is taken', async () => {
+    await withServer(async (port) => {
+      const second = new SocketServer({
+        listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port }],
+        handler: new EchoHandler(),
+        logger: memoryLogger(),
+        maxRequestSize: 1024,
+        idleTimeoutMs: 1000,
+      });
+      await expect(second.start()).rejects.toThrow(`listener PLAINTEXT cannot bind 127.0.0.1:${port}: address already in use (another server running? change 'listeners')`);
+    });
+  });
+});

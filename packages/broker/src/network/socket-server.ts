@@ -14,7 +14,7 @@
  * client's address. Idle connections close after `connections.max.idle.ms`.
  */
 import * as net from 'node:net';
-import type { Logger } from '@nagare/common';
+import { NagareError, type Logger } from '@nagare/common';
 import { FrameReader } from './frame-reader';
 
 export interface ListenerSpec {
@@ -204,11 +204,22 @@ export class SocketServer {
       const server = net.createServer((socket) => {
         this.connections.add(new Connection(socket, l.name, this, this.opts));
       });
-      server.on('error', (e) => this.opts.logger.error({ listener: l.name, err: e.message }, 'listener error'));
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        server.once('error', (e: NodeJS.ErrnoException) => {
+          const where = `${l.host || '0.0.0.0'}:${l.port}`;
+          const why =
+            e.code === 'EADDRINUSE'
+              ? `address already in use (another server running? change 'listeners')`
+              : e.code === 'EACCES'
+                ? 'permission denied (ports below 1024 need privileges)'
+                : e.code === 'EADDRNOTAVAIL'
+                  ? `no such local address (check the host in 'listeners')`
+                  : e.message;
+          reject(new NagareError('INVALID_CONFIG', `listener ${l.name} cannot bind ${where}: ${why}`, { cause: e }));
+        });
         server.listen({ host: l.host === '' ? undefined : l.host, port: l.port, backlog: 511 }, () => {
-          server.off('error', reject);
+          server.removeAllListeners('error');
+          server.on('error', (e) => this.opts.logger.error({ listener: l.name, err: e.message }, 'listener error'));
           resolve();
         });
       });
