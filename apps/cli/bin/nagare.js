@@ -1,7 +1,3 @@
 #!/usr/bin/env node
-require('../dist/main.js')
-  .main(process.argv.slice(2))
-  .then((code) => process.exit(code), (e) => {
-    console.error(e);
-    process.exit(1);
-  });
+// `nagare <command> ...`: the server, storage and the Kafka-compatible tools.
+require('./run')(process.argv.slice(2));

@@ -1,8 +1,14 @@
 /**
- * `nagare`: one binary with subcommands, like Kafka's scripts.
+ * `nagare`: one binary with subcommands, like Kafka's scripts:
+ * `nagare server`, `nagare storage ...` (the server side, from
+ * @nagare/server-app) and the Kafka-compatible tools (`nagare topics`,
+ * `nagare console-producer`, ...), each also installed under its Kafka
+ * script name (`kafka-topics`, ...; see bin/).
  */
 import { Command } from 'commander';
 import { NagareError } from '@nagare/common';
+import { Io, ToolDef, processIo, runTool } from './cli/tool';
+import { TOOLS } from './tools';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -63,11 +69,46 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(fail(e));
       }
     });
+  // The Kafka tools parse their own arguments (Kafka's flag syntax); these
+  // entries are for `nagare --help` and dispatch in main().
+  for (const t of TOOLS) {
+    program
+      .command(t.command)
+      .description(`${t.usage} (also installed as ${t.script})`)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[args...]');
+  }
   return program;
 }
 
+export function findTool(command: string): ToolDef | undefined {
+  return TOOLS.find((t) => t.command === command || t.script === command);
+}
+
+/**
+ * `kafka-server-start [server.properties] [--override k=v ...]`: the Kafka
+ * script's arguments, turned into `nagare server`'s.
+ */
+export function serverStartArgs(argv: readonly string[]): string[] {
+  const out = ['server'];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--override' && i + 1 < argv.length) out.push('--override', argv[++i]);
+    else if (a.startsWith('--override=')) out.push('--override', a.slice('--override='.length));
+    else if (a === '-daemon' || a === '--daemon') continue;
+    else if (!a.startsWith('-')) out.push('--config', a);
+    else out.push(a);
+  }
+  return out;
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  if (argv[0] === 'kafka-server-start') return main(serverStartArgs(argv.slice(1)), io);
+  const tool = argv.length > 0 ? findTool(argv[0]) : undefined;
+  if (tool) return runTool(tool, argv.slice(1), io);
   let code = 0;
   const program = buildProgram((c) => (code = c));
   program.exitOverride();

@@ -91,8 +91,9 @@ export class ConfigResolver {
         const st = this.staticBroker.get(other);
         if (synonyms.length === 0 && st !== undefined) synonyms.push({ name: other, value: st, source: ConfigSource.STATIC_BROKER_CONFIG });
       }
-      synonyms.push({ name: d.name, value: d.default, source: ConfigSource.DEFAULT_CONFIG });
-      const top = synonyms[0];
+      // Kafka lists a default as a synonym only when there is one.
+      if (d.default !== null) synonyms.push({ name: d.name, value: d.default, source: ConfigSource.DEFAULT_CONFIG });
+      const top = synonyms[0] ?? { value: null, source: ConfigSource.DEFAULT_CONFIG };
       return { name: d.name, value: top.value, source: top.source, readOnly: d.dynamic !== true, isSensitive: d.sensitive === true, def: d, synonyms };
     });
   }

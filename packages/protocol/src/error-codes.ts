@@ -27,12 +27,16 @@ export class KafkaProtocolError extends Error {
   override readonly name = 'KafkaProtocolError';
   readonly errorName: string;
   readonly retriable: boolean;
+  /** The error message the broker sent with the code, if any (as opposed to the caller's context). */
+  readonly serverMessage: string | null;
   constructor(
     readonly code: number,
     detail?: string | null,
+    options?: { serverMessage?: string | null },
   ) {
     super(detail ? `${errorName(code)}: ${detail}` : errorName(code));
     this.errorName = errorName(code);
     this.retriable = isRetriable(code);
+    this.serverMessage = options?.serverMessage ?? null;
   }
 }

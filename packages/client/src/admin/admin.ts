@@ -249,7 +249,7 @@ export interface DescribeProducersResult extends TopicPartition {
 }
 
 function err(code: number, message: string | null | undefined, what: string): KafkaProtocolError | null {
-  return code === ErrorCode.NONE ? null : new KafkaProtocolError(code, message ?? what);
+  return code === ErrorCode.NONE ? null : new KafkaProtocolError(code, message ?? what, { serverMessage: message ?? null });
 }
 
 /** Throws the first per-item error of admin results. */
@@ -542,7 +542,7 @@ export class Admin {
       await conn.connect();
       if (conn.versionFor(ApiKey.DescribeCluster) >= 0) {
         const res = await conn.request(ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false }));
-        if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeCluster');
+        if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeCluster', { serverMessage: res.errorMessage });
         const brokers = res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack }));
         return { clusterId: res.clusterId, controller: brokers.find((b) => b.nodeId === res.controllerId) ?? null, brokers };
       }
