@@ -84,6 +84,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     // An existing metadata log is loaded at open: with its own config, not the topic defaults.
     topicConfig: (topic) => (topic === METADATA_TOPIC ? metadataLogConfig : undefined),
   });
+  let broker: Broker | undefined;
   try {
     const metadataLog = logManager.getOrCreateLog(METADATA_TOPIC, 0, metadataLogConfig, undefined, metadataDir);
     const committer = new MetadataCommitter({ log: metadataLog, clock, logger: logger.child({ component: 'controller' }), nodeId: config.nodeId });
@@ -99,7 +100,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (await controller.bootstrapIfEmpty()) logger.info({ metadataVersion: METADATA_VERSION }, 'bootstrapped the metadata log');
     logger.info({ records: replayed, topics: controller.image().topicsByName.size }, 'loaded the metadata log');
 
-    const broker = new Broker({ config, clusterId, controller, logManager, clock, scheduler, logger });
+    broker = new Broker({ config, clusterId, controller, logManager, clock, scheduler, logger });
     const listeners = await broker.start();
     // Register with the ports actually bound (a listener may ask for port 0).
     const protocols = config.securityProtocolMap;
@@ -130,12 +131,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       controller,
       stop: () =>
         (stopping ??= (async () => {
-          await broker.stop();
+          await broker!.stop();
           await logManager.close();
           logger.info('nagare server stopped');
         })()),
     };
   } catch (e) {
+    await broker?.stop().catch(() => undefined);
     await logManager.close().catch(() => undefined);
     throw e;
   }
