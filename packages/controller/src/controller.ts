@@ -65,6 +65,16 @@ export interface BrokerEndpointSpec {
 
 const PRODUCER_ID_BLOCK = 1000;
 
+/** Runs one item of a command; a CommandError becomes that item's error code and message. */
+function perItem<T extends { errorCode: number; errorMessage: string | null }>(base: T, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CommandError) return { ...base, errorCode: e.code, errorMessage: e.message };
+    throw e;
+  }
+}
+
 class CommandError extends Error {
   constructor(
     readonly code: number,
@@ -214,7 +224,7 @@ export class Controller {
           replicationFactor: -1,
           configs: null,
         };
-        try {
+        return perItem(base, () => {
           if (counts.get(t.name)! > 1) throw new CommandError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
           const nameErr = validateTopicName(t.name);
           if (nameErr) throw new CommandError(ErrorCode.INVALID_TOPIC_EXCEPTION, nameErr);
@@ -277,10 +287,7 @@ export class Controller {
             assignment.forEach((replicas, p) => records.push(this.newPartitionRecord(topicId, p, replicas)));
           }
           return result;
-        } catch (e) {
-          if (e instanceof CommandError) return { ...base, errorCode: e.code, errorMessage: e.message };
-          throw e;
-        }
+        });
       });
       return { records, result: { throttleTimeMs: 0, topics: results } };
     });
@@ -315,7 +322,7 @@ export class Controller {
     return this.committer.run((image) => {
       const records: MetadataRecord[] = [];
       const results = req.topics.map((t) => {
-        try {
+        return perItem({ name: t.name, errorCode: 0, errorMessage: null as string | null }, () => {
           const topic = image.topicsByName.get(t.name);
           if (!topic) throw new CommandError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
           if (INTERNAL_TOPICS.has(t.name)) throw new CommandError(ErrorCode.INVALID_REQUEST, `Creating partitions for internal topic ${t.name} is not allowed.`);
@@ -342,10 +349,7 @@ export class Controller {
           }
           if (!req.validateOnly) assignment.forEach((replicas, i) => records.push(this.newPartitionRecord(topic.id, current + i, replicas)));
           return { name: t.name, errorCode: 0, errorMessage: null };
-        } catch (e) {
-          if (e instanceof CommandError) return { name: t.name, errorCode: e.code, errorMessage: e.message };
-          throw e;
-        }
+        });
       });
       return { records, result: { throttleTimeMs: 0, results } };
     });
@@ -390,7 +394,7 @@ export class Controller {
       const records: MetadataRecord[] = [];
       const responses = req.resources.map((r) => {
         const out = { errorCode: 0, errorMessage: null as string | null, resourceType: r.resourceType, resourceName: r.resourceName };
-        try {
+        return perItem(out, () => {
           const { key, isTopic } = this.resource(image, r.resourceType, r.resourceName);
           const seen = new Set<string>();
           for (const c of r.configs) {
@@ -405,10 +409,7 @@ export class Controller {
             for (const c of r.configs) records.push(this.configRecord(r.resourceType, r.resourceName, c.name, c.value));
           }
           return out;
-        } catch (e) {
-          if (e instanceof CommandError) return { ...out, errorCode: e.code, errorMessage: e.message };
-          throw e;
-        }
+        });
       });
       return { records, result: { throttleTimeMs: 0, responses } };
     });
@@ -419,7 +420,7 @@ export class Controller {
       const records: MetadataRecord[] = [];
       const responses = req.resources.map((r) => {
         const out = { errorCode: 0, errorMessage: null as string | null, resourceType: r.resourceType, resourceName: r.resourceName };
-        try {
+        return perItem(out, () => {
           const { key, isTopic } = this.resource(image, r.resourceType, r.resourceName);
           const existing = image.configs.get(key) ?? new Map<string, string>();
           const pending: MetadataRecord[] = [];
@@ -461,10 +462,7 @@ export class Controller {
           }
           if (!req.validateOnly) records.push(...pending);
           return out;
-        } catch (e) {
-          if (e instanceof CommandError) return { ...out, errorCode: e.code, errorMessage: e.message };
-          throw e;
-        }
+        });
       });
       return { records, result: { throttleTimeMs: 0, responses } };
     });
