@@ -10,7 +10,7 @@ export { ExponentialBackoff } from './network/backoff';
 export * from './producer/partitioner';
 export { Producer } from './producer/producer';
 export type { ProducerOptions, ProducerRecord, CompressionType, Bytes } from './producer/producer';
-export type { RecordMetadata } from './producer/batch';
+export type { RecordMetadata, SendCallback } from './producer/batch';
 export * from './group/consumer-protocol';
 export * from './group/assignors';
 export * from './group/group-member';

@@ -243,9 +243,11 @@ export class RecordBatchBuilder {
 
   /**
    * Finishes the batch: one Buffer with header, (compressed) records and CRC.
-   * The builder is then closed until `reset()`.
+   * The builder is then closed until `reset()`. `producer` (an idempotent
+   * producer's id, epoch and base sequence, known only when the batch is sent)
+   * overrides the options' values, so the CRC is computed once.
    */
-  build(): Buffer {
+  build(producer?: { producerId: number; producerEpoch: number; baseSequence: number }): Buffer {
     if (this.built) throw new Error('build() called twice: call reset() to start a new batch');
     if (this.count === 0) throw new RangeError('cannot build a batch with no records');
     const o = this.options;
@@ -273,9 +275,9 @@ export class RecordBatchBuilder {
       lastOffsetDelta: this.count - 1,
       baseTimestamp: this.baseTimestamp,
       maxTimestamp: this.maxTimestamp,
-      producerId: o.producerId ?? NO_PRODUCER_ID,
-      producerEpoch: o.producerEpoch ?? NO_PRODUCER_EPOCH,
-      baseSequence: o.baseSequence ?? NO_SEQUENCE,
+      producerId: producer ? producer.producerId : (o.producerId ?? NO_PRODUCER_ID),
+      producerEpoch: producer ? producer.producerEpoch : (o.producerEpoch ?? NO_PRODUCER_EPOCH),
+      baseSequence: producer ? producer.baseSequence : (o.baseSequence ?? NO_SEQUENCE),
       recordCount: this.count,
     });
     out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);

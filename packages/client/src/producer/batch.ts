@@ -21,26 +21,49 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
-/** One `send` call: its records may land in several batches. */
+/** Java's `Callback.onCompletion`: exactly one of the two is set. */
+export type SendCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+
+/**
+ * One `send` call: its records may land in several batches. A call made with a
+ * callback (one record) has no results array and no promise: it is settled by
+ * calling `callback`.
+ */
 export interface SendCall {
-  results: RecordMetadata[];
+  results: RecordMetadata[] | null;
   remaining: number;
-  resolve: (v: RecordMetadata[]) => void;
-  reject: (e: Error) => void;
+  resolve: ((v: RecordMetadata[]) => void) | null;
+  reject: ((e: Error) => void) | null;
+  callback: SendCallback | null;
   settled: boolean;
+}
+
+/**
+ * Runs a user callback. What it throws is reported as a process warning
+ * (`NagareCallbackWarning`) and goes no further: the Java client logs it and
+ * the producer carries on with the other records, and so does this one.
+ */
+export function runCallback(cb: SendCallback, err: Error | null, md: RecordMetadata | null): void {
+  try {
+    cb(err, md);
+  } catch (e) {
+    process.emitWarning(`a send callback threw: ${e instanceof Error ? e.message : String(e)}`, 'NagareCallbackWarning');
+  }
 }
 
 export function failCall(call: SendCall, err: Error): void {
   if (call.settled) return;
   call.settled = true;
-  call.reject(err);
+  if (call.callback !== null) runCallback(call.callback, err, null);
+  else call.reject!(err);
 }
 
 export class ProducerBatch {
   /** Open for appends while this is set (then built into `buffer` when drained). */
   builder: RecordBatchBuilder | null;
   buffer: Buffer | null = null;
-  readonly owners: SendCall[] = [];
+  /** Per record: its send call, or (a one-record send with a callback, appended at once) just the callback. */
+  readonly owners: Array<SendCall | SendCallback> = [];
   readonly indexes: number[] = [];
   readonly timestamps: number[] = [];
   attempts = 0;
@@ -75,6 +98,11 @@ export class ProducerBatch {
     buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
     buf.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
     writeBatchCrc(buf, 0);
+    this.stamped(producerId, producerEpoch, baseSequence);
+  }
+
+  /** Records the producer id, epoch and base sequence the batch was built with. */
+  stamped(producerId: number, producerEpoch: number, baseSequence: number): void {
     this.producerId = producerId;
     this.producerEpoch = producerEpoch;
     this.baseSequence = baseSequence;
@@ -91,16 +119,23 @@ export class ProducerBatch {
     const ts = this.timestamps;
     for (let i = 0; i < owners.length; i++) {
       const call = owners[i];
+      const offset = baseOffset < 0 ? -1 : baseOffset + i;
+      const timestamp = logAppendTime >= 0 ? logAppendTime : ts[i];
+      if (typeof call === 'function') {
+        runCallback(call, null, { topic, partition, offset, timestamp });
+        continue;
+      }
       if (call.settled) continue;
-      call.results[indexes[i]] = {
-        topic,
-        partition,
-        offset: baseOffset < 0 ? -1 : baseOffset + i,
-        timestamp: logAppendTime >= 0 ? logAppendTime : ts[i],
-      };
+      const md: RecordMetadata = { topic, partition, offset, timestamp };
+      if (call.callback !== null) {
+        call.settled = true;
+        runCallback(call.callback, null, md);
+        continue;
+      }
+      call.results![indexes[i]] = md;
       if (--call.remaining === 0) {
         call.settled = true;
-        call.resolve(call.results);
+        call.resolve!(call.results!);
       }
     }
     this.notify();
@@ -109,7 +144,10 @@ export class ProducerBatch {
   fail(err: Error): void {
     if (this.done) return;
     this.done = true;
-    for (const call of this.owners) failCall(call, err);
+    for (const call of this.owners) {
+      if (typeof call === 'function') runCallback(call, err, null);
+      else failCall(call, err);
+    }
     this.notify();
   }
 

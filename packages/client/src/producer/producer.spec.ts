@@ -1,6 +1,6 @@
 import { ManualClock, ManualScheduler } from '@nagare/common';
 import { ApiKey, ErrorCode, KafkaProtocolError } from '@nagare/protocol';
-import { BatchHeader, iterateBatches, readBatchHeader } from '@nagare/records';
+import { BatchHeader, computeBatchCrc, iterateBatches, readBatchHeader } from '@nagare/records';
 import { FakeCluster, FakeRequest, NO_RESPONSE } from '../testing/fake-broker';
 import { waitFor } from '../testing/helpers';
 import { murmur2Partition } from './partitioner';
@@ -46,6 +46,8 @@ function produceLog(inject?: (w: Written, req: FakeRequest) => number | undefine
   function parse(topic: string, partition: number, records: Buffer, req: FakeRequest): Written {
     const batches = [...iterateBatches(records)];
     expect(batches).toHaveLength(1);
+    // Every batch carries a CRC over what it holds (producer id, epoch and sequence included).
+    expect(computeBatchCrc(records)).toBe(readBatchHeader(records).crc);
     const values = [...batches[0].records()].map((r) => r.value!.toString());
     return { topic, partition, header: readBatchHeader(records), values, broker: req.broker.nodeId };
   }
@@ -330,5 +332,43 @@ describe('Producer', () => {
     await producer!.close(300);
     producer = null;
     await expect(q).rejects.toMatchObject({ kind: 'CLIENT_CLOSED' });
+  });
+  test('send(record, callback) as the Java client: metadata per record in order, errors to the callback, a throwing callback harms nothing', async () => {
+    const log = produceLog();
+    cluster.on(ApiKey.Produce, log.handler);
+    make({ lingerMs: 5 });
+    await producer!.partitionsFor('t');
+    const got: Array<{ err: string | null; offset: number | null; partition: number | null }> = [];
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    let warnings: unknown[][] = [];
+    try {
+      for (let i = 0; i < 5; i++) {
+        producer!.send({ topic: 't', partition: 1, value: `cb-${i}` }, (err, md) => {
+          got.push({ err: err ? err.message : null, offset: md ? md.offset : null, partition: md ? md.partition : null });
+          if (i === 2) throw new Error('callback bug');
+        });
+      }
+      // A partition that does not exist: the callback hears UNKNOWN_TOPIC_OR_PARTITION, nothing is sent.
+      producer!.send({ topic: 't', partition: 9, value: 'nowhere' }, (err, md) => got.push({ err: err ? (err as KafkaProtocolError).code.toString() : null, offset: md?.offset ?? null, partition: null }));
+      await waitFor(() => got.length === 6, 5000, 'callbacks');
+      // The producer keeps working after the throwing callback.
+      const after = await producer!.send({ topic: 't', partition: 1, value: 'after' });
+      expect(after.offset).toBe(5);
+    } finally {
+      warnings = warn.mock.calls.slice();
+      warn.mockRestore();
+    }
+    expect(got[0]).toEqual({ err: String(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), offset: null, partition: null });
+    expect(got.slice(1)).toEqual([0, 1, 2, 3, 4].map((offset) => ({ err: null, offset, partition: 1 })));
+    expect(warnings).toEqual([['a send callback threw: callback bug', 'NagareCallbackWarning']]);
+    expect(log.written.flatMap((w) => w.values)).toEqual(['cb-0', 'cb-1', 'cb-2', 'cb-3', 'cb-4', 'after']);
+  });
+
+  test('send(record, callback) waits for metadata like send(): an unknown topic fails the callback after max.block.ms', async () => {
+    make({ maxBlockMs: 300 });
+    const err = await new Promise<Error | null>((res) => producer!.send({ topic: 'missing', value: 'x' }, (e) => res(e)));
+    expect(err).toBeInstanceOf(KafkaProtocolError);
+    expect((err as KafkaProtocolError).code).toBe(ErrorCode.REQUEST_TIMED_OUT);
+    expect(err!.message).toMatch(/missing not present in metadata after max.block.ms/);
   });
 });

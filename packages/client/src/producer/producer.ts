@@ -25,7 +25,7 @@ import { ApiKey, ErrorCode, KafkaProtocolError, ProduceRequest, ProduceResponse,
 import { Compression, RecordBatchBuilder, RecordHeaderInput, RecordInput } from '@nagare/records';
 import { Cluster, TopicInfo, isMetadataError } from '../cluster';
 import { CommonClientOptions, ResolvedCommonOptions, checkPositive, resolveCommon } from '../config';
-import { PartitionState, ProducerBatch, RecordMetadata, SendCall, failCall } from './batch';
+import { PartitionState, ProducerBatch, RecordMetadata, SendCall, SendCallback, failCall, runCallback } from './batch';
 import { PartitionerFunction, PartitionerOption, STICKY, resolvePartitioner } from './partitioner';
 
 export type { RecordMetadata } from './batch';
@@ -220,9 +220,41 @@ export class Producer {
   send(record: ProducerRecord): Promise<RecordMetadata>;
   /** Sends records in order; resolves with each record's metadata once all are acknowledged. */
   send(records: readonly ProducerRecord[]): Promise<RecordMetadata[]>;
-  send(records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata | RecordMetadata[]> {
+  /**
+   * Sends one record and calls `callback` once it is acknowledged or has failed,
+   * as the Java client's `send(record, callback)`: no promise is made, which is
+   * what a loop sending millions of single records wants. What the callback
+   * throws is reported as a process warning; it does not affect the producer.
+   */
+  send(record: ProducerRecord, callback: SendCallback): void;
+  send(records: ProducerRecord | readonly ProducerRecord[], callback?: SendCallback): Promise<RecordMetadata | RecordMetadata[]> | void {
+    if (callback !== undefined) return this.sendWithCallback(records as ProducerRecord, callback);
     if (Array.isArray(records)) return this.sendMany(records as readonly ProducerRecord[]);
     return this.sendMany([records as ProducerRecord]).then((r) => r[0]);
+  }
+
+  private sendWithCallback(record: ProducerRecord, callback: SendCallback): void {
+    if (this.closing || this.closed || this.fatalError) {
+      const err = this.fatalError ?? new NagareError('CLIENT_CLOSED', 'the producer is closed');
+      queueMicrotask(() => runCallback(callback, err, null));
+      return;
+    }
+    const now = this.common.clock.now();
+    if (this.pending.length === 0 && this.bufferedBytes < this.o.bufferMemory) {
+      const topic = this.cluster.topic(record.topic);
+      if (topic !== undefined) {
+        // Appended now: the batch keeps the callback itself (no call object per record).
+        try {
+          this.append(record, topic, callback, 0, now);
+        } catch (e) {
+          runCallback(callback, e as Error, null);
+        }
+        return;
+      }
+    }
+    const call: SendCall = { results: null, remaining: 1, resolve: null, reject: null, callback, settled: false };
+    this.pending.push({ call, records: [record], next: 0, now, deadline: this.common.clock.monotonicMs() + this.o.maxBlockMs });
+    this.processPending();
   }
 
   private sendMany(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
@@ -230,7 +262,7 @@ export class Producer {
     if (this.fatalError) return Promise.reject(this.fatalError);
     if (records.length === 0) return Promise.resolve([]);
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const call: SendCall = { results: new Array(records.length), remaining: records.length, resolve, reject, settled: false };
+      const call: SendCall = { results: new Array(records.length), remaining: records.length, resolve, reject, callback: null, settled: false };
       const now = this.common.clock.now();
       const p: Pending = { call, records, next: 0, now, deadline: this.common.clock.monotonicMs() + this.o.maxBlockMs };
       if (this.pending.length === 0) {
@@ -344,7 +376,7 @@ export class Producer {
     return next;
   }
 
-  private append(rec: ProducerRecord, topic: TopicInfo, call: SendCall, index: number, now: number): void {
+  private append(rec: ProducerRecord, topic: TopicInfo, call: SendCall | SendCallback, index: number, now: number): void {
     const n = topic.partitions.length;
     let partition = rec.partition;
     let stickyChoice = false;
@@ -594,11 +626,16 @@ export class Producer {
         const est = b.estimatedSizeInBytes;
         if (batches.length > 0 && size + est > this.o.maxRequestSize) continue;
         if (ps.open === batch) ps.open = null;
-        batch.buffer = b.build();
+        if (this.o.idempotent) {
+          // Built with its producer id, epoch and sequence: one CRC pass.
+          batch.buffer = b.build({ producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: ps.nextSequence });
+          batch.stamped(this.producerId, this.producerEpoch, ps.nextSequence);
+        } else {
+          batch.buffer = b.build();
+        }
         batch.builder = null;
         this.releaseBuilder(b);
         if (this.o.idempotent) {
-          batch.stamp(this.producerId, this.producerEpoch, ps.nextSequence);
           ps.nextSequence = (ps.nextSequence + batch.recordCount) | 0;
           if (ps.nextSequence < 0) ps.nextSequence = ps.nextSequence & 0x7fffffff;
         }
