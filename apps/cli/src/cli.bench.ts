@@ -12,20 +12,7 @@
  * two cores are shared by server and tool, so single runs vary by ~20%).
  */
 import { cleanupAll, cli, startServer } from './testing/harness';
-
-interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  better?: 'higher' | 'lower';
-  note?: string;
-}
-
-interface BenchContext {
-  root: string;
-  log: (line: string) => void;
-}
+import type { BenchContext, BenchResult } from '@nagare/common';
 
 const RECORDS = Number(process.env.CLI_BENCH_RECORDS ?? 5_000_000);
 const RUNS = 3;

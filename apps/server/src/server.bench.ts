@@ -10,20 +10,7 @@ import { join } from 'node:path';
 import * as net from 'node:net';
 import { FrameReader } from '@nagare/broker';
 import { ApiKey, decodeResponseFrame, encodeRequestFrame } from '@nagare/protocol';
-
-interface Ctx {
-  root: string;
-  log: (s: string) => void;
-}
-
-interface Result {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  better?: 'higher' | 'lower';
-  note?: string;
-}
+import type { BenchContext, BenchResult } from '@nagare/common';
 
 async function freePort(): Promise<number> {
   return new Promise((res) => {
@@ -139,8 +126,8 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-export async function run_(ctx: Ctx): Promise<Result[]> {
-  const results: Result[] = [];
+export async function run_(ctx: BenchContext): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
   const shared = join(ctx.root, '../shared/tools/rdperf/build.sh');
   ctx.log('building the server');
   run('npx', ['tsc', '-b', join(ctx.root, 'tsconfig.build.json')]);

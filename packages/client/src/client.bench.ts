@@ -14,20 +14,7 @@ import { Consumer } from './consumer/consumer';
 import { Producer, ProducerRecord } from './producer/producer';
 import { MockCluster, kcatAvailable, startMockCluster } from './testing/mock-cluster';
 import { NagareServer, serverBuilt, startNagareServer } from './testing/nagare-server';
-
-interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  better?: 'higher' | 'lower';
-  note?: string;
-}
-
-interface BenchContext {
-  root: string;
-  log: (line: string) => void;
-}
+import type { BenchContext, BenchResult } from '@nagare/common';
 
 let RECORDS = Number(process.env.CLIENT_BENCH_RECORDS ?? 5_000_000);
 const RECORD_SIZE = 100;

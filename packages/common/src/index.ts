@@ -4,3 +4,4 @@ export * from './system-clock';
 export * from './logger';
 export * from './scheduler';
 export * from './system-scheduler';
+export * from './bench';

@@ -2,6 +2,7 @@
  * Protocol codec benchmarks (npm run bench -- protocol).
  */
 import * as p from './index';
+import type { BenchResult } from '@nagare/common';
 
 function timeLoop(minMs: number, fn: () => void): { iterations: number; seconds: number } {
   // warm up
@@ -18,8 +19,8 @@ function timeLoop(minMs: number, fn: () => void): { iterations: number; seconds:
   return { iterations, seconds: Number(elapsed) / 1e9 };
 }
 
-export async function run() {
-  const results = [];
+export async function run(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
 
   // 1. A Produce request carrying a 1 MiB batch, decoded and re-encoded as a broker would.
   const batch = Buffer.alloc(1 << 20, 0x61);

@@ -10,20 +10,7 @@ import { compress, decompress } from './compression';
 import { crc32c, crc32cJs } from './crc32c';
 import { readRecords } from './records';
 import { jsonLines } from './testing/helpers';
-
-interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  better?: 'higher' | 'lower';
-  note?: string;
-}
-
-interface BenchContext {
-  root: string;
-  log: (line: string) => void;
-}
+import type { BenchContext, BenchResult } from '@nagare/common';
 
 const SECONDS = Number(process.env.RECORDS_BENCH_SECONDS ?? 0.8);
 

@@ -14,21 +14,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ManualClock, systemClock } from '@nagare/common';
+import { BenchContext, BenchResult, ManualClock, systemClock } from '@nagare/common';
 import { buildRecordBatch } from '@nagare/records';
 import { DEFAULT_LOG_CONFIG, LogConfig } from './config';
 import { NodeFileSystem } from './fs/node-fs';
 import { LogManager } from './log-manager';
 import { PartitionLog } from './partition-log';
-
-interface Result {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  better?: 'higher' | 'lower';
-  note?: string;
-}
 
 const GiB = 1024 * 1024 * 1024;
 
@@ -84,8 +75,8 @@ function appendBench(dir: string, batchBytes: number, total: number, config: Par
   return { gbps: (n * batch.length) / s / 1e9, log };
 }
 
-export async function run(ctx: { log: (s: string) => void }): Promise<Result[]> {
-  const results: Result[] = [];
+export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nagare-storage-bench-'));
   try {
     // dd, twice (the first run may pay for growing the page cache); the better figure counts.
