@@ -20,13 +20,23 @@ export default [
           depConstraints: [
             { sourceTag: 'type:common', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core', 'type:common'] },
-            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:runtime', 'type:core', 'type:common'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:app', 'type:runtime', 'type:core', 'type:common'] },
+            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:runtime', 'type:core', 'type:common', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:app', 'type:runtime', 'type:core', 'type:common', 'type:testing'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:runtime', 'type:core', 'type:common'] },
+            // Test support (spawning the built server): depends on nothing; only tests may use it (below).
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
           ],
         },
       ],
       '@typescript-eslint/no-floating-promises': 'off',
+    },
+  },
+  {
+    // @nagare/testing is for tests and benchmarks only, never product code.
+    files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.bench.ts', '**/src/testing/**', 'apps/e2e/**', 'packages/testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@nagare/testing', message: 'Test support: only *.spec.ts, *.bench.ts and src/testing/ may import it.' }] }],
     },
   },
   {

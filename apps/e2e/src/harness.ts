@@ -8,13 +8,13 @@
  * suite, even when a test fails half-way.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import * as net from 'node:net';
+import { freePort, singleNodeProps, spawnServer, splitLines, writeProperties } from '@nagare/testing';
 
+export { NAGARE_BIN, freePort } from '@nagare/testing';
 export const ROOT = resolve(__dirname, '../../..');
-export const NAGARE_BIN = join(ROOT, 'apps/cli/bin/nagare.js');
 export const E2E_SRC = __dirname;
 export const PYTHON = '/usr/bin/python3';
 export const KCAT = '/usr/bin/kcat';
@@ -207,22 +207,6 @@ export function spawnLines(cmd: string, args: string[], opts: { env?: Record<str
   };
 }
 
-function splitLines(stream: NodeJS.ReadableStream, onLine: (l: string) => void): void {
-  let buffered = '';
-  stream.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
-  stream.on('end', () => {
-    if (buffered !== '') onLine(buffered);
-    buffered = '';
-  });
-}
-
 /** Runs a Python script from src/python with /usr/bin/python3; returns its stdout parsed as JSON. */
 export async function runPython<T = unknown>(script: string, args: string[], opts: RunOptions = {}): Promise<T> {
   const r = await run(PYTHON, ['-u', join(E2E_SRC, 'python', script), ...args], opts);
@@ -281,18 +265,6 @@ export async function waitFor<T>(fn: () => T | Promise<T>, opts: { timeoutMs?: n
 
 // ---------------------------------------------------------------- server
 
-/** Finds a free TCP port (bind :0 and release it). */
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
 export interface StartOptions {
   dataDir?: string;
   port?: number;
@@ -307,48 +279,20 @@ export const FAST_GROUP_PROPS: Record<string, string> = {
 };
 
 export async function startNagare(opts: StartOptions = {}): Promise<NagareProcess> {
-  if (!existsSync(join(ROOT, 'apps/cli/dist/main.js'))) {
-    throw new Error('the server is not built: run `npx tsc -b tsconfig.build.json` (npm test does it first)');
-  }
   const dataDir = opts.dataDir ?? tempDir();
   const port = opts.port ?? (await freePort());
-  const props: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    listeners: `PLAINTEXT://127.0.0.1:${port}`,
-    'log.dirs': join(dataDir, 'logs'),
-    'num.partitions': '1',
-    'offsets.topic.replication.factor': '1',
-    'offsets.topic.num.partitions': '5',
-    'group.initial.rebalance.delay.ms': '0',
-    ...opts.props,
-  };
+  const props: Record<string, string> = { ...singleNodeProps(port, dataDir), ...opts.props };
   const configFile = join(dataDir, 'server.properties');
-  writeFileSync(configFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  const proc = track(
-    spawn(process.execPath, [NAGARE_BIN, 'server', '--config', configFile], {
-      cwd: dataDir,
-      env: { ...process.env, NAGARE_LOG_LEVEL: process.env.NAGARE_LOG_LEVEL ?? 'info', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  const output: string[] = [];
-  splitLines(proc.stdout!, (l) => output.push(l));
-  splitLines(proc.stderr!, (l) => output.push(l));
-  const exited = new Promise<number | null>((res) => proc.once('exit', (code, signal) => res(code ?? (signal ? -1 : null))));
-  const started = Date.now();
-  for (;;) {
-    if (output.some((l) => l.includes('nagare server started'))) break;
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      await sleep(50); // let the last output arrive
-      throw new Error(`server exited during start-up:\n${output.join('\n')}`);
-    }
-    if (Date.now() - started > 30000) {
-      proc.kill('SIGKILL');
-      throw new Error(`server did not start within 30 s:\n${output.join('\n')}`);
-    }
-    await sleep(25);
-  }
+  writeProperties(configFile, props);
+  const server = await spawnServer({
+    dataDir,
+    port,
+    // Info logs: tests read them (waitForLog), and readiness is the "started" line.
+    env: { NAGARE_LOG_LEVEL: process.env.NAGARE_LOG_LEVEL ?? 'info', ...opts.env },
+    ready: 'started-log',
+    onSpawn: track,
+  });
+  const { proc, output, exited } = server;
   const logs = (): LogLine[] => {
     const out: LogLine[] = [];
     for (const l of output) {
@@ -373,14 +317,8 @@ export async function startNagare(opts: StartOptions = {}): Promise<NagareProces
     logs,
     waitForLog: (pred, timeoutMs = 10000, what = 'a server log line') =>
       waitFor(() => logs().find(pred), { timeoutMs, what: () => `${what}; server output:\n${output.slice(-30).join('\n')}` }),
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      return exited;
-    },
-    kill: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      return exited;
-    },
+    stop: () => server.stop(),
+    kill: () => server.kill(),
   };
   return np;
 }

@@ -3,81 +3,20 @@
  * clients that are not ours: ../shared/tools/rdperf for throughput and
  * tools/rdlat for produce latency. Server and clients share this machine.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import { FrameReader } from '@nagare/broker';
 import { ApiKey, decodeResponseFrame, encodeRequestFrame } from '@nagare/protocol';
 import type { BenchContext, BenchResult } from '@nagare/common';
+import { ServerProcess, freePort, singleNodeProps, spawnServer, writeProperties } from '@nagare/testing';
 
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
-interface Server {
-  proc: ChildProcess;
-  bootstrap: string;
-  dir: string;
-  output: string[];
-  stop(): Promise<void>;
-}
-
-async function startServer(root: string, dir: string, port: number, props: Record<string, string> = {}): Promise<Server & { startMs: number }> {
-  const all: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    listeners: `PLAINTEXT://127.0.0.1:${port}`,
-    'log.dirs': join(dir, 'logs'),
-    'offsets.topic.replication.factor': '1',
-    'group.initial.rebalance.delay.ms': '0',
-    'num.partitions': '1',
-    ...props,
-  };
-  writeFileSync(join(dir, 'server.properties'), Object.entries(all).map(([k, v]) => `${k}=${v}`).join('\n'));
-  const started = Date.now();
-  const proc = spawn(process.execPath, [join(root, 'apps/cli/bin/nagare.js'), 'server', '--config', join(dir, 'server.properties')], {
-    env: { ...process.env, NAGARE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  proc.stdout!.on('data', (d) => output.push(String(d)));
-  proc.stderr!.on('data', (d) => output.push(String(d)));
-  // Ready when the port answers.
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited: ${output.join('')}`);
-    const ok = await new Promise<boolean>((res) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        res(true);
-      });
-      s.once('error', () => res(false));
-    });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const startMs = Date.now() - started;
-  return {
-    proc,
-    bootstrap: `127.0.0.1:${port}`,
-    dir,
-    output,
-    startMs,
-    stop: () =>
-      new Promise<void>((res) => {
-        if (proc.exitCode !== null) return res();
-        proc.once('exit', () => res());
-        proc.kill('SIGTERM');
-      }),
-  };
+/** The test node's settings with Kafka's 50 __consumer_offsets partitions (what a user's server has). */
+function startServer(dir: string, port: number, props: Record<string, string> = {}): Promise<ServerProcess> {
+  writeProperties(join(dir, 'server.properties'), { ...singleNodeProps(port, dir), 'offsets.topic.num.partitions': '50', ...props });
+  return spawnServer({ dataDir: dir, port });
 }
 
 /** Creates a topic with our protocol library over a plain socket. */
@@ -140,7 +79,7 @@ export async function run_(ctx: BenchContext): Promise<BenchResult[]> {
 
   const dir = mkdtempSync(join(tmpdir(), 'nagare-bench-'));
   const port = await freePort();
-  const server = await startServer(ctx.root, dir, port);
+  const server = await startServer(dir, port);
   try {
     const perf = (mode: string, topic: string, n: number, size: number, extra: string[] = []) => {
       const out = parseLine(run(rdperf, [mode, server.bootstrap, topic, String(n), String(size), ...extra]));
@@ -166,8 +105,9 @@ export async function run_(ctx: BenchContext): Promise<BenchResult[]> {
     const one = median(ones);
     const all = median(alls);
     results.push({ name: 'produce 100 B records, acks=1, 1 partition (median of 3)', value: one, unit: 'records/s', target: 2_000_000, better: 'higher' });
-    const p8 = perf('produce', 'p8', 2_000_000, 100, ['acks=1']);
-    results.push({ name: 'produce 100 B records, acks=1, 8 partitions', value: Number(p8.msgs_per_s), unit: 'records/s', target: 2_000_000, better: 'higher' });
+    // Three rounds into the same 8 partitions (the consume test below reads the first 2,000,000).
+    const p8s = [0, 1, 2].map(() => Number(perf('produce', 'p8', 2_000_000, 100, ['acks=1']).msgs_per_s));
+    results.push({ name: 'produce 100 B records, acks=1, 8 partitions (median of 3)', value: median(p8s), unit: 'records/s', target: 2_000_000, better: 'higher', note: `rounds ${p8s.join('/')}` });
     results.push({
       name: 'produce 100 B records, acks=all, 1 partition (median of 3)',
       value: all,
@@ -201,9 +141,27 @@ export async function run_(ctx: BenchContext): Promise<BenchResult[]> {
     const c8 = perf('consume', 'p8', 2_000_000, 100, ['queued.min.messages=10000000']);
     results.push({ name: 'consume 100 B records from page cache, 8 partitions', value: Number(c8.msgs_per_s), unit: 'records/s', target: 3_000_000, better: 'higher' });
 
-    const lat = parseLine(run(rdlat, [server.bootstrap, 'lat', '20000', '10', '100']));
-    ctx.log(`latency at 20,000 records/s: ${JSON.stringify(lat)}`);
-    results.push({ name: 'produce latency p99 at 20,000 records/s, linger.ms=0, acks=1', value: Number(lat.p99_ms), unit: 'ms', target: 3, better: 'lower', note: `p50 ${lat.p50_ms} ms, p99.9 ${lat.p999_ms} ms, max ${lat.max_ms} ms` });
+    // The throughput runs above leave about a gigabyte of dirty pages; while the
+    // kernel writes them back it throttles writers, and the broker's appends
+    // (synchronous writes on its event loop) wait with them. Latency is measured
+    // from a clean page cache, as on a server that is not also catching up on
+    // writeback; the dirty figure is reported beside it.
+    const dirtyMb = () => Math.round(Number(/Dirty:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024);
+    const dirtyBefore = dirtyMb();
+    run('sync', []);
+    // Three rounds of 10 s, the median p99 reported: a single stall of tens of
+    // milliseconds (seen now and then on this shared VM) delays ~1% of a round.
+    const rounds = [0, 1, 2].map(() => parseLine(run(rdlat, [server.bootstrap, 'lat', '20000', '10', '100'])));
+    for (const r of rounds) ctx.log(`latency at 20,000 records/s: ${JSON.stringify(r)}`);
+    const lat = [...rounds].sort((a, b) => Number(a.p99_ms) - Number(b.p99_ms))[1];
+    results.push({
+      name: 'produce latency p99 at 20,000 records/s, linger.ms=0, acks=1 (median of 3 rounds)',
+      value: Number(lat.p99_ms),
+      unit: 'ms',
+      target: 3,
+      better: 'lower',
+      note: `p50 ${lat.p50_ms} ms, p99.9 ${lat.p999_ms} ms, max ${lat.max_ms} ms; rounds p99 ${rounds.map((r) => r.p99_ms).join('/')} ms, max ${rounds.map((r) => r.max_ms).join('/')} ms; after sync (${dirtyBefore} MB were dirty)`,
+    });
     const latAll = parseLine(run(rdlat, [server.bootstrap, 'lat', '20000', '10', '100', 'acks=all']));
     results.push({ name: 'produce latency p99 at 20,000 records/s, linger.ms=0, acks=all', value: Number(latAll.p99_ms), unit: 'ms', note: `p50 ${latAll.p50_ms} ms` });
   } finally {
@@ -213,7 +171,7 @@ export async function run_(ctx: BenchContext): Promise<BenchResult[]> {
   // Idle memory and start-up with 1,000 partitions.
   const dir2 = mkdtempSync(join(tmpdir(), 'nagare-bench-'));
   const port2 = await freePort();
-  let s2 = await startServer(ctx.root, dir2, port2);
+  let s2 = await startServer(dir2, port2);
   try {
     for (let t = 0; t < 10; t++) await createTopic(s2.bootstrap, `idle-${t}`, 100);
     await new Promise((r) => setTimeout(r, 3000));
@@ -223,7 +181,7 @@ export async function run_(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log(`writing ${fill} GiB across 1,000 partitions`);
     perf2(rdperf, s2.bootstrap, fill, ctx.log);
     await s2.stop();
-    s2 = await startServer(ctx.root, dir2, port2);
+    s2 = await startServer(dir2, port2);
     results.push({ name: `start-up with 1,000 partitions and ${fill} GiB after a clean shutdown`, value: s2.startMs / 1000, unit: 's', target: 3, better: 'lower' });
   } finally {
     await s2.stop();

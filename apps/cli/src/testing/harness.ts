@@ -6,10 +6,10 @@
  * `afterAll`.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ServerProcess, freePort as anyFreePort, singleNodeProps, spawnServer, writeProperties } from '@nagare/testing';
 
 export const ROOT = resolve(__dirname, '../../../..');
 export const CLI_DIR = join(ROOT, 'apps/cli');
@@ -59,26 +59,12 @@ export function sleep(ms: number): Promise<void> {
 /** A free port with five digits (so outputs that contain it keep their widths when it is masked). */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((res, rej) => {
-      const s = net.createServer();
-      s.once('error', rej);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => res(p));
-      });
-    });
+    const port = await anyFreePort();
     if (port >= 10000) return port;
   }
 }
 
-export interface Server {
-  port: number;
-  bootstrap: string;
-  dataDir: string;
-  proc: ChildProcess;
-  output: string[];
-  stop(): Promise<void>;
-}
+export type Server = ServerProcess;
 
 /**
  * `npm start` (tools/scripts/start.js: the embedded single-node settings) with
@@ -89,65 +75,15 @@ export async function startNpmStart(): Promise<Server> {
   const dataDir = tempDir();
   const port = await freePort();
   const args = [join(ROOT, 'tools/scripts/start.js'), '--override', `listeners=PLAINTEXT://localhost:${port}`, '--override', `log.dirs=${join(dataDir, 'data')}`];
-  return launch(args, dataDir, port);
+  return spawnServer({ args, dataDir, port, onSpawn: track });
 }
 
 export async function startServer(props: Record<string, string> = {}): Promise<Server> {
   requireBuilt();
   const dataDir = tempDir();
   const port = await freePort();
-  const all: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    listeners: `PLAINTEXT://127.0.0.1:${port}`,
-    'log.dirs': join(dataDir, 'logs'),
-    'num.partitions': '1',
-    'offsets.topic.replication.factor': '1',
-    'offsets.topic.num.partitions': '5',
-    'group.initial.rebalance.delay.ms': '0',
-    'group.min.session.timeout.ms': '1000',
-    ...props,
-  };
-  const configFile = join(dataDir, 'server.properties');
-  writeFileSync(configFile, Object.entries(all).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  return launch([join(BIN_DIR, 'nagare.js'), 'server', '--config', configFile], dataDir, port);
-}
-
-async function launch(args: string[], dataDir: string, port: number): Promise<Server> {
-  const proc = track(spawn(process.execPath, args, { cwd: dataDir, env: { ...process.env, NAGARE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] }));
-  const output: string[] = [];
-  proc.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  const started = Date.now();
-  // Ready when the port accepts connections.
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited during start-up:\n${output.join('')}`);
-    const ok = await new Promise<boolean>((res) => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        res(true);
-      });
-      s.once('error', () => res(false));
-    });
-    if (ok) break;
-    if (Date.now() - started > 30000) throw new Error(`server did not start within 30 s:\n${output.join('')}`);
-    await sleep(50);
-  }
-  return {
-    port,
-    bootstrap: `127.0.0.1:${port}`,
-    dataDir,
-    proc,
-    output,
-    stop: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      await new Promise<void>((res) => {
-        proc.once('exit', () => res());
-        proc.kill('SIGTERM');
-      });
-    },
-  };
+  writeProperties(join(dataDir, 'server.properties'), { ...singleNodeProps(port, dataDir), 'group.min.session.timeout.ms': '1000', ...props });
+  return spawnServer({ dataDir, port, onSpawn: track });
 }
 
 export interface RunResult {

@@ -133,7 +133,7 @@ function readProps(list: string[], file: string | undefined): Props {
 
 /**
  * Random payloads of upper-case letters, as Kafka's tool makes them (its
- * SplittableRandom refills one array per record). Here 1 MiB of random letters
+ * SplittableRandom refills one array per record). Here 64 KiB of random letters
  * (xorshift32, fixed seed) is made once and cut into 4,096 views of `size`
  * bytes at random offsets; each record takes one of them at random. Content
  * varies from record to record as in Kafka's tool, but no bytes are generated
@@ -147,7 +147,7 @@ function payloadGenerator(size: number): () => Buffer {
     x ^= x << 5;
     return x >>> 0;
   };
-  const span = Math.max(1 << 20, size);
+  const span = Math.max(1 << 16, size);
   const pool = Buffer.allocUnsafe(span + size);
   for (let j = 0; j < pool.length; j++) pool[j] = 65 + (next() % 26);
   const views: Buffer[] = new Array(4096);

@@ -1,20 +1,14 @@
 /**
  * Test helper: the real nagare server (the built `nagare` CLI) as a child
- * process on a free port with a fresh data directory. Needs `npm run build`
- * (apps/cli/dist/main.js); `serverBuilt()` tells whether it is there.
+ * process on a free port with a fresh data directory, removed on stop.
+ * Needs the workspace built; `serverBuilt()` tells whether it is.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { freePort, singleNodeProps, spawnServer, writeProperties } from '@nagare/testing';
 
-export const ROOT = resolve(__dirname, '../../../..');
-const BIN = join(ROOT, 'apps/cli/bin/nagare.js');
-
-export function serverBuilt(): boolean {
-  return existsSync(BIN) && existsSync(join(ROOT, 'apps/cli/dist/main.js'));
-}
+export { serverBuilt } from '@nagare/testing';
 
 export interface NagareServer {
   bootstrap: string;
@@ -23,74 +17,25 @@ export interface NagareServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
 export async function startNagareServer(props: Record<string, string> = {}): Promise<NagareServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'nagare-client-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'nagare-client-'));
   const port = await freePort();
-  const all: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    listeners: `PLAINTEXT://127.0.0.1:${port}`,
-    'log.dirs': join(dir, 'logs'),
-    'num.partitions': '1',
-    'offsets.topic.replication.factor': '1',
-    'offsets.topic.num.partitions': '5',
-    'group.initial.rebalance.delay.ms': '0',
-    ...props,
-  };
-  const config = join(dir, 'server.properties');
-  writeFileSync(config, Object.entries(all).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  const proc: ChildProcess = spawn(process.execPath, [BIN, 'server', '--config', config], {
-    cwd: dir,
-    env: { ...process.env, NAGARE_LOG_LEVEL: process.env.NAGARE_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const onData = (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== ''));
-  proc.stdout!.on('data', onData);
-  proc.stderr!.on('data', onData);
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const started = Date.now();
-  // Started once the port accepts connections.
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`nagare server exited:\n${output.join('\n')}`);
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) break;
-    if (Date.now() - started > 30000) {
-      proc.kill('SIGKILL');
-      throw new Error(`nagare server did not start within 30 s:\n${output.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  writeProperties(join(dataDir, 'server.properties'), { ...singleNodeProps(port, dataDir), ...props });
+  let server;
+  try {
+    server = await spawnServer({ dataDir, port });
+  } catch (e) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
   }
+  const s = server;
   return {
-    bootstrap: `127.0.0.1:${port}`,
+    bootstrap: s.bootstrap,
     port,
-    output,
+    output: s.output,
     stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(t);
-      }
-      rmSync(dir, { recursive: true, force: true });
+      await s.stop(5000);
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
