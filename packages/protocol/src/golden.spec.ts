@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as p from './index';
 import { messageSchemas } from './schema';
-import { withDefaults } from './testing/arbitraries';
+import { withDefaults } from './schema';
 
 interface Fixture {
   codec: p.MessageCodec<unknown>;

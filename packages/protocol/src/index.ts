@@ -2,5 +2,5 @@ export * from './runtime';
 export * from './generated';
 export * from './framing';
 export * from './error-codes';
-export { messageSchemas } from './schema';
+export { messageSchemas, defaultValue, defaultStruct, withDefaults } from './schema';
 export type { MessageSchema, FieldSchema } from './schema';

@@ -6,7 +6,7 @@
  */
 import * as p from './index';
 import { messageSchemas } from './schema';
-import { withDefaults } from './testing/arbitraries';
+import { withDefaults } from './schema';
 
 const kjs = (path: string) => require(`kafkajs/src/protocol/${path}`);
 const kafkajsRequestFrame = kjs('request');

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as p from './index';
 import { messageSchemas } from './schema';
-import { withDefaults } from './testing/arbitraries';
+import { withDefaults } from './schema';
 
 const buf = (hex: string) => ({ $buf: hex });
 const big = (n: bigint) => ({ $big: n.toString() });

@@ -14,8 +14,6 @@ import * as net from 'node:net';
 import {
   APIS,
   ErrorCode,
-  FieldSchema,
-  MessageSchema,
   ZERO_UUID,
   apiByKey,
   checkFrameSize,
@@ -23,6 +21,7 @@ import {
   decodeRequestHeader,
   encodeResponseFrame,
   messageSchemas,
+  withDefaults,
 } from '@nagare/protocol';
 
 export const NO_RESPONSE = Symbol('no response');
@@ -40,55 +39,11 @@ export interface FakeRequest {
 export type HandlerResult = Record<string, any> | typeof NO_RESPONSE | typeof CLOSE | Buffer;
 export type Handler = (req: FakeRequest) => HandlerResult | Promise<HandlerResult>;
 
-function defaultValue(schema: MessageSchema, f: FieldSchema): unknown {
-  const raw = f.default;
-  if (raw === 'null') return null;
-  const t = f.type;
-  if (t.startsWith('[]')) return [];
-  switch (t) {
-    case 'bool':
-      return raw === 'true';
-    case 'int8':
-    case 'int16':
-    case 'uint16':
-    case 'int32':
-    case 'uint32':
-    case 'float64':
-      return raw === undefined || raw === '' ? 0 : Number(raw);
-    case 'int64':
-      return raw === undefined || raw === '' ? 0n : BigInt(raw);
-    case 'string':
-      return raw ?? '';
-    case 'uuid':
-      return ZERO_UUID;
-    case 'bytes':
-      return Buffer.alloc(0);
-    case 'records':
-      return null;
-    default: {
-      const out: Record<string, unknown> = {};
-      for (const g of schema.structs[t]) out[g.name] = defaultValue(schema, g);
-      return out;
-    }
-  }
-}
-
 /** Fills every missing field (at any depth) of a partial message with its default. */
 export function completeMessage<T>(messageName: string, partial: Record<string, unknown>): T {
   const schema = messageSchemas()[messageName];
   if (!schema) throw new Error(`no schema ${messageName}`);
-  const fill = (fields: FieldSchema[], v: Record<string, unknown>): Record<string, unknown> => {
-    const out: Record<string, unknown> = { ...v };
-    for (const f of fields) {
-      const structName = f.type.startsWith('[]') ? f.type.slice(2) : f.type;
-      const structFields = schema.structs[structName];
-      if (!(f.name in out) || out[f.name] === undefined) out[f.name] = defaultValue(schema, f);
-      else if (structFields && Array.isArray(out[f.name])) out[f.name] = (out[f.name] as Record<string, unknown>[]).map((e) => fill(structFields, e));
-      else if (structFields && out[f.name] !== null && typeof out[f.name] === 'object') out[f.name] = fill(structFields, out[f.name] as Record<string, unknown>);
-    }
-    return out;
-  };
-  return fill(schema.fields, partial) as T;
+  return withDefaults<T>(schema, partial);
 }
 
 export class FakeBroker {

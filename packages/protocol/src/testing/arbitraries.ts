@@ -6,8 +6,7 @@
  * flexible structs sometimes carry unknown tagged fields.
  */
 import fc from 'fast-check';
-import { FieldSchema, MessageSchema } from '../schema';
-import { ZERO_UUID } from '../runtime/uuid';
+import { FieldSchema, MessageSchema, defaultValue } from '../schema';
 
 type Value = unknown;
 
@@ -17,43 +16,6 @@ function inRange(r: [number, number] | undefined | null, v: number): boolean {
 
 function isFlexible(schema: MessageSchema, version: number): boolean {
   return inRange(schema.flexibleVersions, version);
-}
-
-export function defaultValue(schema: MessageSchema, f: FieldSchema): Value {
-  const raw = f.default;
-  if (raw === 'null') return null;
-  const t = f.type;
-  if (t.startsWith('[]')) return [];
-  switch (t) {
-    case 'bool':
-      return raw === 'true';
-    case 'int8':
-    case 'int16':
-    case 'uint16':
-    case 'int32':
-    case 'uint32':
-    case 'float64':
-      return raw === undefined || raw === '' ? 0 : Number(raw);
-    case 'int64':
-      return raw === undefined || raw === '' ? 0n : BigInt(raw);
-    case 'string':
-      return raw ?? '';
-    case 'uuid':
-      return ZERO_UUID;
-    case 'bytes':
-      return Buffer.alloc(0);
-    case 'records':
-      return null;
-    default:
-      return defaultStruct(schema, t);
-  }
-}
-
-export function defaultStruct(schema: MessageSchema, name: string): Record<string, Value> {
-  const fields = schema.structs[name];
-  const out: Record<string, Value> = {};
-  for (const f of fields) out[f.name] = defaultValue(schema, f);
-  return out;
 }
 
 const uuidArb = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('base64url'));
@@ -143,25 +105,3 @@ export class MessageArbitraries {
   }
 }
 
-/**
- * Completes a partial message value: every field left out (at any depth) gets
- * its default, as the decoder would produce for a version without it.
- */
-export function withDefaults<T>(schema: MessageSchema, partial: Record<string, unknown>): T {
-  const fill = (fields: FieldSchema[], v: Record<string, unknown>): Record<string, unknown> => {
-    const out: Record<string, unknown> = { ...v };
-    for (const f of fields) {
-      const structName = f.type.startsWith('[]') ? f.type.slice(2) : f.type;
-      const structFields = schema.structs[structName];
-      if (!(f.name in out)) {
-        out[f.name] = defaultValue(schema, f);
-      } else if (structFields && Array.isArray(out[f.name])) {
-        out[f.name] = (out[f.name] as Record<string, unknown>[]).map((e) => fill(structFields, e));
-      } else if (structFields && out[f.name] !== null && typeof out[f.name] === 'object') {
-        out[f.name] = fill(structFields, out[f.name] as Record<string, unknown>);
-      }
-    }
-    return out;
-  };
-  return fill(schema.fields, partial) as T;
-}
