@@ -4,7 +4,7 @@
  * options, checks, messages and tables of Kafka 4.0's ConsumerGroupCommand.
  */
 import { readFileSync } from 'node:fs';
-import { Admin, BrokerInfo, CommittedOffset, GroupDescription, TopicPartition } from '@nagare/client';
+import { Admin, BrokerInfo, CommittedOffset, GroupDescription, TopicPartition, groupByTopic } from '@nagare/client';
 import { ErrorCode, KafkaProtocolError } from '@nagare/protocol';
 import { OptionDef, ParsedOptions } from '../cli/args';
 import { CliError, UsageError, javaException } from '../cli/errors';
@@ -231,14 +231,8 @@ function coordinatorText(c: BrokerInfo | null): string {
 }
 
 function assignmentString(tps: readonly TopicPartition[]): string {
-  const byTopic = new Map<string, number[]>();
-  for (const tp of tps) {
-    let a = byTopic.get(tp.topic);
-    if (!a) byTopic.set(tp.topic, (a = []));
-    a.push(tp.partition);
-  }
-  return [...byTopic]
-    .map(([t, ps]) => `${t}:${ps.sort((a, b) => a - b).join(',')}`)
+  return groupByTopic(tps)
+    .map(({ topic, partitions }) => `${topic}:${partitions.sort((a, b) => a - b).join(',')}`)
     .sort()
     .join(';');
 }

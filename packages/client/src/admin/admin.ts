@@ -27,8 +27,8 @@ import {
 } from '@nagare/protocol';
 import { BrokerInfo, Cluster, CoordinatorType, isCoordinatorError, isMetadataError, isRetriableError } from '../cluster';
 import { CommonClientOptions, ResolvedCommonOptions, checkPositive, resolveCommon, sleep } from '../config';
-import { ListOffsetsResult, listOffsetsFromLeaders } from '../consumer/consumer';
-import { CONSUMER_PROTOCOL_TYPE, TopicPartition, decodeAssignment, decodeSubscription, tpKey } from '../group/consumer-protocol';
+import { ListOffsetsResult, listOffsetsFromLeaders, offsetFetchRequest } from '../consumer/consumer';
+import { CONSUMER_PROTOCOL_TYPE, TopicPartition, decodeAssignment, decodeSubscription, groupItemsByTopic, tpKey } from '../group/consumer-protocol';
 import { RequestOptions } from '../network/connection';
 
 type AnyKey = keyof RequestByKey & keyof ResponseByKey;
@@ -705,22 +705,9 @@ export class Admin {
   async listConsumerGroupOffsets(groupId: string, options: CallOptions & { partitions?: TopicPartition[]; requireStable?: boolean } = {}): Promise<CommittedOffset[]> {
     const tps = options.partitions ?? null;
     const r = await this.onCoordinators<CommittedOffset[] | KafkaProtocolError>([groupId], this.deadline(options), async (coord) => {
-      const byTopic = new Map<string, number[]>();
-      for (const tp of tps ?? []) {
-        let a = byTopic.get(tp.topic);
-        if (!a) byTopic.set(tp.topic, (a = []));
-        a.push(tp.partition);
-      }
-      const topics = tps === null ? null : [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
-      const requireStable = options.requireStable ?? false;
-      const res = await this.cluster.coordinatorConnection(coord).request(
-        ApiKey.OffsetFetch,
-        (v) =>
-          v >= 8
-            ? { groupId: '', topics: [], groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable }
-            : { groupId, topics, groups: [], requireStable: v >= 7 ? requireStable : false },
-        { minVersion: tps === null ? 2 : undefined },
-      );
+      const res = await this.cluster.coordinatorConnection(coord).request(ApiKey.OffsetFetch, offsetFetchRequest(groupId, tps, options.requireStable ?? false), {
+        minVersion: tps === null ? 2 : undefined,
+      });
       const code = res.groups.length > 0 ? res.groups[0].errorCode : res.errorCode;
       const topicsOut = res.groups.length > 0 ? res.groups[0].topics : res.topics;
       const list: CommittedOffset[] = [];
@@ -749,19 +736,16 @@ export class Admin {
     options: CallOptions = {},
   ): Promise<PartitionResult[]> {
     const r = await this.onCoordinators<PartitionResult[]>([groupId], this.deadline(options), async (coord) => {
-      const byTopic = new Map<string, Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }>>();
-      for (const o of offsets) {
-        let a = byTopic.get(o.topic);
-        if (!a) byTopic.set(o.topic, (a = []));
-        a.push({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: o.leaderEpoch ?? -1, committedMetadata: o.metadata ?? '' });
-      }
       const res = await this.cluster.coordinatorConnection(coord).request(ApiKey.OffsetCommit, () => ({
         groupId,
         generationIdOrMemberEpoch: -1,
         memberId: '',
         groupInstanceId: null,
         retentionTimeMs: -1n,
-        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        topics: [...groupItemsByTopic(offsets)].map(([name, os]) => ({
+          name,
+          partitions: os.map((o) => ({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: o.leaderEpoch ?? -1, committedMetadata: o.metadata ?? '' })),
+        })),
       }));
       const list: PartitionResult[] = [];
       let coordCode: number = ErrorCode.NONE;
@@ -781,15 +765,9 @@ export class Admin {
   /** OffsetDelete (KIP-496): removes committed offsets of partitions the group no longer consumes. */
   async deleteConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[], options: CallOptions = {}): Promise<{ error: KafkaProtocolError | null; partitions: PartitionResult[] }> {
     const r = await this.onCoordinators<PartitionResult[]>([groupId], this.deadline(options), async (coord) => {
-      const byTopic = new Map<string, Array<{ partitionIndex: number }>>();
-      for (const tp of partitions) {
-        let a = byTopic.get(tp.topic);
-        if (!a) byTopic.set(tp.topic, (a = []));
-        a.push({ partitionIndex: tp.partition });
-      }
       const res = await this.cluster.coordinatorConnection(coord).request(ApiKey.OffsetDelete, () => ({
         groupId,
-        topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps })),
+        topics: [...groupItemsByTopic(partitions)].map(([name, tps]) => ({ name, partitions: tps.map((tp) => ({ partitionIndex: tp.partition })) })),
       }));
       const list = res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, error: err(p.errorCode, null, `delete offset of ${t.name}-${p.partitionIndex}`) })));
       return new Map([[groupId, { code: res.errorCode, result: list }]]);

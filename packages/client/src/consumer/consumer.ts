@@ -30,6 +30,7 @@ import {
   KafkaProtocolError,
   ListOffsetsResponse,
   OffsetCommitRequest,
+  OffsetFetchRequest,
   OffsetFetchResponse,
   isRetriable,
 } from '@nagare/protocol';
@@ -43,6 +44,7 @@ import {
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
+  groupItemsByTopic,
   tpKey,
 } from '../group/consumer-protocol';
 import { GroupMember, JoinCompleteArgs, JoinPrepareArgs, LeaderAssignArgs } from '../group/group-member';
@@ -1068,24 +1070,29 @@ export class Consumer {
   }
 }
 
-/** OffsetFetch for one group (v8+ uses the per-group layout). */
+/**
+ * The OffsetFetch request for one group, by version: v8+ uses the per-group
+ * layout; `tps` null asks for every partition (v2+; v0-1 get an empty list).
+ */
+export function offsetFetchRequest(
+  groupId: string,
+  tps: ReadonlyArray<{ topic: string; partition: number }> | null,
+  requireStable: boolean,
+): (version: number) => OffsetFetchRequest {
+  const topics = tps === null ? null : [...groupItemsByTopic(tps)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((tp) => tp.partition) }));
+  return (v) =>
+    v >= 8
+      ? { groupId: '', topics: [], groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable }
+      : { groupId, topics: v < 2 && topics === null ? [] : topics, groups: [], requireStable: v >= 7 ? requireStable : false };
+}
+
+/** OffsetFetch for one group. */
 export async function offsetFetch(
   member: GroupMember,
   tps: ReadonlyArray<{ topic: string; partition: number }> | null,
   requireStable: boolean,
 ): Promise<Map<string, OffsetAndMetadata>> {
-  const byTopic = new Map<string, number[]>();
-  for (const tp of tps ?? []) {
-    let a = byTopic.get(tp.topic);
-    if (!a) byTopic.set(tp.topic, (a = []));
-    a.push(tp.partition);
-  }
-  const topics = tps === null ? null : [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
-  const res: OffsetFetchResponse = await member.coordinatorRequest(ApiKey.OffsetFetch, (v) =>
-    v >= 8
-      ? { groupId: '', topics: [], groups: [{ groupId: member.groupId, memberId: null, memberEpoch: -1, topics }], requireStable }
-      : { groupId: member.groupId, topics: v < 2 && topics === null ? [] : topics, groups: [], requireStable: v >= 7 ? requireStable : false },
-  );
+  const res: OffsetFetchResponse = await member.coordinatorRequest(ApiKey.OffsetFetch, offsetFetchRequest(member.groupId, tps, requireStable));
   const out = new Map<string, OffsetAndMetadata>();
   const groupError = res.groups.length > 0 ? res.groups[0].errorCode : res.errorCode;
   if (groupError !== ErrorCode.NONE) {
@@ -1141,12 +1148,7 @@ export async function listOffsetsFromLeaders(cluster: Cluster, queries: readonly
     const minVersionFor = (qs: ListOffsetsQuery[]) => (qs.some((q) => q.timestamp === -3n) ? 7 : qs.some((q) => q.timestamp === -4n) ? 8 : readCommitted ? 2 : 1);
     await Promise.all(
       [...byNode].map(async ([node, qs]) => {
-        const byTopic = new Map<string, ListOffsetsQuery[]>();
-        for (const q of qs) {
-          let a = byTopic.get(q.topic);
-          if (!a) byTopic.set(q.topic, (a = []));
-          a.push(q);
-        }
+        const byTopic = groupItemsByTopic(qs);
         let res: ListOffsetsResponse;
         try {
           res = await cluster.connection(node).request(

@@ -45,15 +45,20 @@ export function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
+/** Items grouped by their topic: topics in first-appearance order, items in the given order. */
+export function groupItemsByTopic<T extends { topic: string }>(items: readonly T[]): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const item of items) {
+    let a = m.get(item.topic);
+    if (!a) m.set(item.topic, (a = []));
+    a.push(item);
+  }
+  return m;
+}
+
 /** Groups partitions by topic, topics in first-appearance order, partitions in the given order. */
 export function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
-  const m = new Map<string, number[]>();
-  for (const tp of partitions) {
-    let a = m.get(tp.topic);
-    if (!a) m.set(tp.topic, (a = []));
-    a.push(tp.partition);
-  }
-  return [...m].map(([topic, parts]) => ({ topic, partitions: parts }));
+  return [...groupItemsByTopic(partitions)].map(([topic, tps]) => ({ topic, partitions: tps.map((tp) => tp.partition) }));
 }
 
 function withVersion(version: number, body: Buffer): Buffer {
