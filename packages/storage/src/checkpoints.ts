@@ -58,15 +58,20 @@ function parseOffset(path: string, s: string): number {
   return n;
 }
 
-/** Reads an offset checkpoint; an absent file is empty. Throws UNKNOWN_FILE_FORMAT for a malformed one. */
-export function readOffsetCheckpoint(fs: FileSystem, path: string): TopicPartitionOffset[] {
-  let text: string;
+/** A file's text, or null when it does not exist. */
+function readTextIfExists(fs: FileSystem, path: string): string | null {
   try {
-    text = fs.readFile(path).toString('utf8');
+    return fs.readFile(path).toString('utf8');
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return [];
+    if (errnoCode(e) === 'ENOENT') return null;
     throw e;
   }
+}
+
+/** Reads an offset checkpoint; an absent file is empty. Throws UNKNOWN_FILE_FORMAT for a malformed one. */
+export function readOffsetCheckpoint(fs: FileSystem, path: string): TopicPartitionOffset[] {
+  const text = readTextIfExists(fs, path);
+  if (text === null) return [];
   return parseLines(path, text, 3).map(([topic, p, o]) => ({ topic, partition: Number(parseOffset(path, p)), offset: parseOffset(path, o) }));
 }
 
@@ -81,13 +86,8 @@ export interface EpochEntry {
 }
 
 export function readEpochCheckpoint(fs: FileSystem, path: string): EpochEntry[] {
-  let text: string;
-  try {
-    text = fs.readFile(path).toString('utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return [];
-    throw e;
-  }
+  const text = readTextIfExists(fs, path);
+  if (text === null) return [];
   return parseLines(path, text, 2).map(([e, o]) => ({ epoch: parseOffset(path, e), startOffset: parseOffset(path, o) }));
 }
 
@@ -97,13 +97,8 @@ export function writeEpochCheckpoint(fs: FileSystem, path: string, entries: read
 }
 
 export function readPartitionMetadata(fs: FileSystem, path: string): { topicId: string } | null {
-  let text: string;
-  try {
-    text = fs.readFile(path).toString('utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return null;
-    throw e;
-  }
+  const text = readTextIfExists(fs, path);
+  if (text === null) return null;
   const m = /^version: (\d+)\ntopic_id: (\S+)\n?$/.exec(text);
   if (!m) throw malformed(path, 'expected "version: 0" and "topic_id: <id>" lines');
   if (Number(m[1]) !== 0) throw malformed(path, `unsupported version ${m[1]}`);
