@@ -5,7 +5,7 @@
  * scripts are in src/python; each prints one JSON document.
  */
 import { Admin, Kafka } from 'kafkajs';
-import { FAST_GROUP_PROPS, NagareProcess, batchesOnDisk, cleanupAll, requirePythonModule, runPython, startNagare } from './harness';
+import { FAST_GROUP_PROPS, NagareProcess, batchesOnDisk, cleanupAll, readAllWithPython, requirePythonModule, runPython, startNagare } from './harness';
 import { connectedAdmin, newKafka } from './kafkajs-helpers';
 
 jest.setTimeout(60000);
@@ -24,13 +24,6 @@ afterAll(async () => {
   await cleanupAll();
 });
 
-interface ReadAll {
-  partitions: Record<string, Array<{ offset: number; key: string | null; value: string }>>;
-  highWatermarks: Record<string, number>;
-  errors: string[];
-  complete: boolean;
-}
-
 describe('python3-confluent-kafka', () => {
   it('idempotent producer: every record delivered without errors and stored exactly once, in order per partition', async () => {
     const topic = 'py-idem';
@@ -45,7 +38,7 @@ describe('python3-confluent-kafka', () => {
     expect(res.unflushed).toBe(0);
     expect(res.delivered).toHaveLength(N);
 
-    const read = await runPython<ReadAll>('read_all.py', [server.bootstrap, topic, String(P)]);
+    const read = await readAllWithPython(server.bootstrap, topic, P);
     expect(read.complete).toBe(true);
     expect(read.errors).toEqual([]);
     for (let p = 0; p < P; p++) {

@@ -207,6 +207,19 @@ export function spawnLines(cmd: string, args: string[], opts: { env?: Record<str
   };
 }
 
+/** What src/python/read_all.py prints: every record of each partition up to its high watermark. */
+export interface ReadAll {
+  partitions: Record<string, Array<{ offset: number; key: string | null; value: string }>>;
+  highWatermarks: Record<string, number>;
+  errors: string[];
+  complete: boolean;
+}
+
+/** Reads every partition of `topic` from the beginning with confluent-kafka (assign, no group). */
+export function readAllWithPython(bootstrap: string, topic: string, partitions: number): Promise<ReadAll> {
+  return runPython<ReadAll>('read_all.py', [bootstrap, topic, String(partitions)]);
+}
+
 /** Runs a Python script from src/python with /usr/bin/python3; returns its stdout parsed as JSON. */
 export async function runPython<T = unknown>(script: string, args: string[], opts: RunOptions = {}): Promise<T> {
   const r = await run(PYTHON, ['-u', join(E2E_SRC, 'python', script), ...args], opts);

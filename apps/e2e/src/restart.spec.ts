@@ -20,11 +20,11 @@ import {
   NagareProcess,
   PYTHON,
   cleanupAll,
+  readAllWithPython,
   onCleanup,
   requirePythonModule,
   restartNagare,
   segmentFiles,
-  runPython,
   spawnLines,
   startNagare,
   waitFor,
@@ -43,13 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanupAll();
 });
-
-interface ReadAll {
-  partitions: Record<string, Array<{ offset: number; key: string | null; value: string }>>;
-  highWatermarks: Record<string, number>;
-  errors: string[];
-  complete: boolean;
-}
 
 /** The storage engine's "loaded log directory" lines of this server run. */
 function loadedDirs(np: NagareProcess) {
@@ -97,7 +90,7 @@ describe('SIGKILL during produce', () => {
       // The kill was noticed: the log directory was not shut down cleanly.
       expect(loadedDirs(server).map((l) => l.cleanShutdown)).toContain(false);
 
-      const read = await runPython<ReadAll>('read_all.py', [server.bootstrap, topic, String(P)]);
+      const read = await readAllWithPython(server.bootstrap, topic, P);
       expect(read.complete).toBe(true);
       expect(read.errors).toEqual([]);
       const where = new Map<string, Array<{ p: number; o: number }>>();
