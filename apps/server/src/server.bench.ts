@@ -146,8 +146,7 @@ export async function run_(ctx: BenchContext): Promise<BenchResult[]> {
     // (synchronous writes on its event loop) wait with them. Latency is measured
     // from a clean page cache, as on a server that is not also catching up on
     // writeback; the dirty figure is reported beside it.
-    const dirtyMb = () => Math.round(Number(/Dirty:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024);
-    const dirtyBefore = dirtyMb();
+    const dirtyBefore = Math.round(Number(/Dirty:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024);
     run('sync', []);
     // Three rounds of 10 s, the median p99 reported: a single stall of tens of
     // milliseconds (seen now and then on this shared VM) delays ~1% of a round.
