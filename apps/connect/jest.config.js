@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.js'), displayName: 'connect-app', rootDir: __dirname, testTimeout: 180000 };

@@ -1,0 +1,3 @@
+export * from './standalone';
+export * from './rest';
+export * from './logger';

@@ -1,0 +1,26 @@
+/**
+ * @nagare/connect-runtime: the Kafka Connect runtime — worker, source and
+ * sink task loops, standalone herder, offset store, converters, plugin
+ * discovery, config validation and error handling (DLQ).
+ */
+export * from './util/properties';
+export * from './util/client-config';
+export * from './converters/json-text';
+export * from './converters/json-converter';
+export * from './converters/simple-converters';
+export * from './storage/file-offset-store';
+export * from './storage/offset-storage';
+export * from './plugins/plugins';
+export * from './plugins/builtin';
+export * from './config/worker-config';
+export * from './config/connector-config';
+export * from './errors/retry-with-tolerance';
+export * from './herder/status';
+export * from './herder/errors';
+export * from './herder/standalone-herder';
+export * from './worker/transformation-chain';
+export * from './worker/topic-creation';
+export * from './worker/worker-task';
+export * from './worker/worker-source-task';
+export * from './worker/worker-sink-task';
+export * from './worker/worker';
