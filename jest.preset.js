@@ -20,4 +20,7 @@ module.exports = {
     '^@nagare/(.*)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Sized for a loaded two-core machine (jest's 5 s default failed CLI tests
+  // there); projects that start processes set more in their jest.config.js.
+  testTimeout: 30000,
 };

@@ -1,1 +1,7 @@
-module.exports = { ...require('../../jest.preset.js'), displayName: 'server', rootDir: __dirname };
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: 'server',
+  rootDir: __dirname,
+  // Tests start servers (in-process and as child processes): sized for a loaded two-core machine.
+  testTimeout: 60000,
+};

@@ -1,3 +1,3 @@
 export { main, buildProgram, findTool, serverStartArgs } from './main';
-export { TOOLS } from './tools';
+export { allTools } from './tools';
 export type { Io, ToolDef } from './cli/tool';

@@ -5,10 +5,10 @@
  * `nagare console-producer`, ...), each also installed under its Kafka
  * script name (`kafka-topics`, ...; see bin/).
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { NagareError } from '@nagare/common';
 import { Io, ToolDef, processIo, runTool } from './cli/tool';
-import { TOOLS } from './tools';
+import { allTools, findTool as findToolByName } from './tools';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -21,6 +21,9 @@ function fail(e: unknown): number {
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
+  // Loaded here, not at the top: the Kafka tools parse their own arguments
+  // and start faster without commander.
+  const { Command } = require('commander') as typeof import('commander');
   const program = new Command('nagare').description('nagare: a Kafka-compatible event streaming platform').showHelpAfterError();
   program
     .command('server')
@@ -71,7 +74,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
   // The Kafka tools parse their own arguments (Kafka's flag syntax); these
   // entries are for `nagare --help` and dispatch in main().
-  for (const t of TOOLS) {
+  for (const t of allTools()) {
     program
       .command(t.command)
       .description(`${t.usage} (also installed as ${t.script})`)
@@ -84,7 +87,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 }
 
 export function findTool(command: string): ToolDef | undefined {
-  return TOOLS.find((t) => t.command === command || t.script === command);
+  return findToolByName(command);
 }
 
 /**

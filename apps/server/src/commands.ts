@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NagareError } from '@nagare/common';
-import { KafkaConfig } from '@nagare/broker';
+import { KafkaConfig, METADATA_VERSION_NAME } from '@nagare/broker';
 import { createLogger } from './logging';
 import { EMBEDDED_DEFAULTS, loadProperties, startServer } from './server';
 import { formatStorage, newUuid, readMetaProperties } from './storage-format';
@@ -67,7 +67,9 @@ export function runStorageFormat(opts: FormatOptions, out: (s: string) => void):
   const clusterId = opts.clusterId ?? newUuid();
   const dirs = [...config.logDirs, config.metadataLogDir];
   const r = formatStorage(dirs, clusterId, config.nodeId, opts.ignoreFormatted === true);
-  for (const d of r.formatted) out(`Formatting ${d} with metadata.version 3.9-IV0.`);
+  // As Kafka's Formatter says it; the node bootstraps its metadata log at this level on first start.
+  const metadataDir = resolve(config.metadataLogDir);
+  for (const d of r.formatted) out(`Formatting ${d === metadataDir ? 'metadata' : 'data'} directory ${d} with metadata.version ${METADATA_VERSION_NAME}.`);
   for (const d of r.alreadyFormatted) out(`${d} is already formatted; skipping.`);
   return 0;
 }

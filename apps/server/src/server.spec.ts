@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import { memoryLogger, NagareError } from '@nagare/common';
-import { ApiKey, decodeResponseFrame, encodeRequestFrame } from '@nagare/protocol';
+import { ApiKey, ErrorCode, decodeResponseFrame, encodeRequestFrame } from '@nagare/protocol';
 import { FrameReader } from '@nagare/broker';
 import { ensureFormatted, formatStorage, readMetaProperties, newUuid } from './storage-format';
 import { loadProperties, startServer } from './server';
@@ -64,6 +64,19 @@ async function apiVersions(port: number): Promise<number> {
   return decodeResponseFrame(ApiKey.ApiVersions, 3, frame).body.apiKeys.length;
 }
 
+async function request<K extends Parameters<typeof encodeRequestFrame>[0]>(port: number, apiKey: K, version: number, body: Parameters<typeof encodeRequestFrame<K>>[4]) {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  for (const c of encodeRequestFrame(apiKey, version, 1, 't', body)) sock.write(c);
+  const reader = new FrameReader(1 << 20);
+  const frame = await new Promise<Buffer | null>((resolve) => {
+    sock.on('data', (d) => reader.push(d).forEach((e) => e.kind === 'frame' && resolve(e.frame)));
+    sock.on('close', () => resolve(null));
+  });
+  sock.destroy();
+  return frame && decodeResponseFrame(apiKey, version, frame).body;
+}
+
 describe('startServer', () => {
   const props = () => ({
     'process.roles': 'broker,controller',
@@ -113,4 +126,62 @@ describe('startServer', () => {
     const ok = await startServer({ props: props(), autoFormat: true, logger: memoryLogger() });
     await ok.stop();
   });
+
+  it('binds a CONTROLLER listener of a Kafka KRaft file without a security map and answers the controller APIs on it', async () => {
+    const server = await startServer({
+      props: {
+        ...props(),
+        listeners: 'PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0',
+        'controller.listener.names': 'CONTROLLER',
+        'controller.quorum.voters': '1@127.0.0.1:9093',
+        'inter.broker.listener.name': 'PLAINTEXT',
+      },
+      autoFormat: true,
+      logger: memoryLogger(),
+    });
+    try {
+      const brokerPort = server.listeners.find((l) => l.name === 'PLAINTEXT')!.boundPort;
+      const controllerPort = server.listeners.find((l) => l.name === 'CONTROLLER')!.boundPort;
+      expect(controllerPort).toBeGreaterThan(0);
+      // Only the broker listener is a broker endpoint.
+      expect(server.controller.image().brokers.get(1)!.endpoints.map((e) => e.name)).toEqual(['PLAINTEXT']);
+
+      const ctl = (await request(controllerPort, ApiKey.ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' }))!;
+      const keys = ctl.apiKeys.map((k) => k.apiKey);
+      expect(keys).toEqual(expect.arrayContaining([ApiKey.ApiVersions, ApiKey.DescribeCluster, ApiKey.CreateTopics, ApiKey.IncrementalAlterConfigs, ApiKey.DescribeConfigs]));
+      for (const k of [ApiKey.Produce, ApiKey.Fetch, ApiKey.Metadata, ApiKey.FindCoordinator, ApiKey.JoinGroup]) expect(keys).not.toContain(k);
+      const brokerKeys = (await request(brokerPort, ApiKey.ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' }))!.apiKeys.map((k) => k.apiKey);
+      expect(brokerKeys).toEqual(expect.arrayContaining([ApiKey.Produce, ApiKey.Fetch, ApiKey.Metadata]));
+      // Kafka 4.0's latest production metadata.version, finalized and supported alike.
+      expect(ctl.finalizedFeatures).toEqual([{ name: 'metadata.version', minVersionLevel: 25, maxVersionLevel: 25 }]);
+      expect(ctl.supportedFeatures).toEqual([{ name: 'metadata.version', minVersion: 1, maxVersion: 25 }]);
+
+      // DescribeCluster (KIP-919): controllers on the controller listener, brokers on the broker listener.
+      const describe = (port: number, endpointType: number) => request(port, ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType, includeFencedBrokers: false });
+      expect(await describe(controllerPort, 2)).toMatchObject({
+        errorCode: 0,
+        endpointType: 2,
+        clusterId: server.clusterId,
+        controllerId: 1,
+        brokers: [{ brokerId: 1, host: '127.0.0.1', port: controllerPort, rack: null }],
+      });
+      expect(await describe(brokerPort, 1)).toMatchObject({ errorCode: 0, brokers: [{ brokerId: 1, host: '127.0.0.1', port: brokerPort }] });
+      expect(await describe(controllerPort, 1)).toMatchObject({
+        errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE,
+        errorMessage: 'The request was sent to an endpoint of type CONTROLLER, but we wanted an endpoint of type BROKER',
+      });
+      expect(await describe(brokerPort, 2)).toMatchObject({ errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE });
+      expect(await describe(brokerPort, 3)).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Unsupported endpoint type 3' });
+      // DescribeQuorum for the single voter: leader, epoch and high watermark of the metadata log.
+      const quorum = (await request(controllerPort, ApiKey.DescribeQuorum, 2, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }))!;
+      expect(quorum.topics[0].partitions[0]).toMatchObject({ errorCode: 0, leaderId: 1, leaderEpoch: 1, highWatermark: BigInt(server.controller.image().provenance.offset + 1) });
+      expect(quorum.topics[0].partitions[0].currentVoters.map((v) => v.replicaId)).toEqual([1]);
+      expect(quorum.nodes).toEqual([{ nodeId: 1, listeners: [{ name: 'CONTROLLER', host: '127.0.0.1', port: 9093 }] }]);
+      // A broker API on the controller listener is not served: the connection closes, as Kafka's controller does.
+      expect(await request(controllerPort, ApiKey.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })).toBeNull();
+    } finally {
+      await server.stop();
+    }
+  });
 });
+

@@ -7,10 +7,11 @@
 import { statfsSync } from 'node:fs';
 import { Clock, Logger, Scheduler, ScheduledTask } from '@nagare/common';
 import { ConfigResolver, MetadataImage, INTERNAL_TOPICS } from '@nagare/metadata';
-import { ErrorCode } from '@nagare/protocol';
+import { ApiKey, ErrorCode, apiByKey } from '@nagare/protocol';
 import { LogManager, PartitionLog } from '@nagare/storage';
 import type { KafkaConfig } from './config';
 import type { ControllerChannel } from './controller-channel';
+import { describeQuorumHandler } from './describe-quorum';
 import { RequestDispatcher } from './dispatcher';
 import { FetchSessionCache } from './fetch-session';
 import { GroupCoordinator } from './group/coordinator';
@@ -25,7 +26,25 @@ import { ReplicaManager } from './replica-manager';
 import type { BrokerServices } from './services';
 import { OffsetsTopic } from './offsets-topic';
 
-export const METADATA_VERSION = 21; // 3.9-IV0: the KRaft records we write are at versions this level allows
+/**
+ * The metadata.version a new cluster is bootstrapped with and the highest this
+ * node supports: Kafka 4.0's latest production level, 4.0-IV3 (feature level
+ * 25; MetadataVersion.LATEST_PRODUCTION). The KRaft records we write are at
+ * versions every level from 3.3-IV3 on reads.
+ */
+export const METADATA_VERSION = 25;
+/** The release name of METADATA_VERSION, as `kafka-storage format` prints it. */
+export const METADATA_VERSION_NAME = '4.0-IV3';
+
+/**
+ * APIs a controller listener serves: those Kafka's message definitions list
+ * for the "controller" listener, of the ones this node implements. Fetch is
+ * left out: on a controller listener it is the Raft fetch of the metadata log,
+ * not the data Fetch the broker serves.
+ */
+export function isControllerApi(apiKey: number): boolean {
+  return apiKey !== ApiKey.Fetch && (apiByKey(apiKey)?.listeners.includes('controller') ?? false);
+}
 
 export interface BrokerOptions {
   config: KafkaConfig;
@@ -45,6 +64,8 @@ export class Broker implements BrokerServices {
   readonly logger: Logger;
   readonly metadataVersion = METADATA_VERSION;
   readonly handlers: HandlerRegistry;
+  /** What the controller listeners (controller.listener.names) serve. */
+  readonly controllerHandlers: HandlerRegistry;
   readonly controller: ControllerChannel;
   readonly replicas: ReplicaManager;
   readonly fetchSessions = new FetchSessionCache();
@@ -56,6 +77,8 @@ export class Broker implements BrokerServices {
   private readonly scheduler: Scheduler;
   private readonly offsetsTopic: OffsetsTopic;
   private socketServer: SocketServer | null = null;
+  private controllerSocketServer: SocketServer | null = null;
+  private bound: BoundListener[] = [];
   private readonly tasks: ScheduledTask[] = [];
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
@@ -97,7 +120,14 @@ export class Broker implements BrokerServices {
       },
       metadata: () => this.metadata(),
     });
-    this.handlers = new HandlerRegistry([...allHandlers, ...groupHandlers]);
+    const handlers = [...allHandlers, ...groupHandlers, describeQuorumHandler];
+    this.handlers = new HandlerRegistry(handlers);
+    this.controllerHandlers = new HandlerRegistry(handlers.filter((h) => isControllerApi(h.apiKey)));
+  }
+
+  /** The listeners bound (broker and controller), with the ports actually bound. */
+  boundListeners(): BoundListener[] {
+    return this.bound;
   }
 
   metadata(): MetadataImage {
@@ -150,16 +180,31 @@ export class Broker implements BrokerServices {
     this.unsubscribe = this.controller.subscribe((next, previous) => this.onImage(next, previous));
     await this.groups.start();
     this.scheduleBackgroundTasks();
-    const listeners = this.config.brokerListeners.map((l) => ({ name: l.listener, host: l.host, port: l.port }));
-    this.socketServer = new SocketServer({
-      listeners,
-      handler: new RequestDispatcher(this, this.handlers, this.logger.child({ component: 'requests' }), this.readyPromise),
-      logger: this.logger.child({ component: 'network' }),
-      maxRequestSize: this.config.int('socket.request.max.bytes'),
-      idleTimeoutMs: this.config.int('connections.max.idle.ms'),
-      maxInFlightPerConnection: this.config.int('queued.max.requests'),
-    });
-    return this.socketServer.start();
+    const network = (listeners: Array<{ listener: string; host: string; port: number }>, registry: HandlerRegistry, component: string) =>
+      new SocketServer({
+        listeners: listeners.map((l) => ({ name: l.listener, host: l.host, port: l.port })),
+        handler: new RequestDispatcher(this, registry, this.logger.child({ component }), this.readyPromise),
+        logger: this.logger.child({ component: 'network' }),
+        maxRequestSize: this.config.int('socket.request.max.bytes'),
+        idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+        maxInFlightPerConnection: this.config.int('queued.max.requests'),
+      });
+    this.socketServer = network(this.config.brokerListeners, this.handlers, 'requests');
+    const brokerBound = await this.socketServer.start();
+    // The controller listeners answer the controller's API set (so `--bootstrap-controller` works).
+    const controllerListeners = this.config.processRoles.includes('controller') ? this.config.controllerListeners : [];
+    let controllerBound: BoundListener[] = [];
+    if (controllerListeners.length > 0) {
+      this.controllerSocketServer = network(controllerListeners, this.controllerHandlers, 'controller-requests');
+      try {
+        controllerBound = await this.controllerSocketServer.start();
+      } catch (e) {
+        await this.socketServer.stop();
+        throw e;
+      }
+    }
+    this.bound = [...brokerBound, ...controllerBound];
+    return this.bound;
   }
 
   /** Marks the broker registered (with its broker epoch) and releases held requests. */
@@ -216,7 +261,7 @@ export class Broker implements BrokerServices {
     this.markReady();
     for (const t of this.tasks) t.cancel();
     this.unsubscribe?.();
-    await this.socketServer?.stop();
+    await Promise.all([this.socketServer?.stop(), this.controllerSocketServer?.stop()]);
     this.purgatory.completeAll();
     await this.groups.shutdown();
   }

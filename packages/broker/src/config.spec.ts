@@ -49,4 +49,67 @@ describe('server.properties', () => {
       { listener: 'EXTERNAL', host: '', port: 19092 },
     ]);
   });
+
+  it('reads a KRaft server.properties without listener.security.protocol.map as Kafka does (controller listeners are PLAINTEXT)', () => {
+    const kraft = {
+      'process.roles': 'broker,controller',
+      'node.id': '1',
+      'controller.quorum.voters': '1@localhost:9093',
+      listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'advertised.listeners': 'PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093',
+      'controller.listener.names': 'CONTROLLER',
+      'log.dirs': '/tmp/kraft-combined-logs',
+    };
+    const { config } = KafkaConfig.parse(kraft);
+    expect([...config.securityProtocolMap]).toEqual([
+      ['SASL_SSL', 'SASL_SSL'],
+      ['PLAINTEXT', 'PLAINTEXT'],
+      ['SSL', 'SSL'],
+      ['SASL_PLAINTEXT', 'SASL_PLAINTEXT'],
+      ['CONTROLLER', 'PLAINTEXT'],
+    ]);
+    expect(config.controllerListeners).toEqual([{ listener: 'CONTROLLER', host: '', port: 9093 }]);
+    // The controller listener is not a broker endpoint, even when advertised.
+    expect(config.advertisedListeners).toEqual([{ listener: 'PLAINTEXT', host: 'localhost', port: 9092 }]);
+    // A listener name that is neither a protocol nor a controller listener needs the map: the message quotes the user's listeners.
+    expect(() => KafkaConfig.parse({ ...kraft, listeners: 'INTERNAL://:9092,CONTROLLER://:9093', 'advertised.listeners': 'INTERNAL://localhost:9092' })).toThrow(
+      'Invalid value INTERNAL://:9092,CONTROLLER://:9093 for configuration listeners: No security protocol defined for listener INTERNAL: set listener.security.protocol.map (e.g. INTERNAL:PLAINTEXT)',
+    );
+    // With an explicit map, the map is what is quoted; and no controller default is added.
+    expect(() => KafkaConfig.parse({ ...kraft, 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT' })).toThrow(
+      'Invalid value PLAINTEXT:PLAINTEXT for configuration listener.security.protocol.map: No security protocol defined for listener CONTROLLER',
+    );
+    expect(() => KafkaConfig.parse({ ...kraft, 'listener.security.protocol.map': 'CONTROLLER:TLS,PLAINTEXT:PLAINTEXT' })).toThrow(/No enum constant for security protocol TLS/);
+  });
+
+  it('refuses process.roles=broker or controller alone instead of running a combined node', () => {
+    for (const roles of ['broker', 'controller']) {
+      expect(() => KafkaConfig.parse({ ...base, 'process.roles': roles })).toThrow(
+        `Invalid value ${roles} for configuration process.roles: this release runs combined nodes only (process.roles=broker,controller); a separate broker or controller needs the networked KRaft quorum, which is not implemented yet`,
+      );
+    }
+    expect(KafkaConfig.parse({ ...base, 'process.roles': 'controller,broker' }).config.processRoles).toEqual(['controller', 'broker']);
+  });
+
+  it('stops start-up on security settings it would otherwise ignore (authorization, SASL, TLS)', () => {
+    const refused: Array<[string, string, RegExp]> = [
+      ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', /^Invalid value org.apache.kafka.metadata.authorizer.StandardAuthorizer for configuration authorizer.class.name: authorization \(ACLs\) is not implemented yet/],
+      ['super.users', 'User:admin', /^Invalid value User:admin for configuration super.users: authorization/],
+      ['sasl.enabled.mechanisms', 'PLAIN,SCRAM-SHA-512', /^Invalid value PLAIN,SCRAM-SHA-512 for configuration sasl.enabled.mechanisms: SASL authentication is not implemented yet/],
+      ['sasl.mechanism.inter.broker.protocol', 'PLAIN', /SASL authentication is not implemented yet/],
+      ['listener.name.sasl_plaintext.plain.sasl.jaas.config', 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="secret";', /^Invalid value \[hidden\] for configuration listener.name.sasl_plaintext.plain.sasl.jaas.config: SASL/],
+      ['ssl.keystore.location', '/etc/kafka/broker.jks', /^Invalid value \/etc\/kafka\/broker.jks for configuration ssl.keystore.location: TLS is not implemented yet/],
+      ['ssl.keystore.password', 'changeit', /^Invalid value \[hidden\] for configuration ssl.keystore.password: TLS/],
+      ['listener.name.external.ssl.client.auth', 'required', /TLS is not implemented yet/],
+      ['security.inter.broker.protocol', 'SSL', /security.inter.broker.protocol: only PLAINTEXT is implemented yet/],
+    ];
+    for (const [key, value, message] of refused) expect(() => KafkaConfig.parse({ ...base, [key]: value })).toThrow(message);
+    for (const [key, value] of [['SSL', 'SSL://:9093'], ['SASL_PLAINTEXT', 'SASL_PLAINTEXT://:9094']]) {
+      expect(() => KafkaConfig.parse({ ...base, listeners: value })).toThrow(`Invalid value ${value} for configuration listeners: listener ${key} uses ${key}, but nagare serves PLAINTEXT listeners only`);
+    }
+    // Empty values are Kafka's defaults, and PLAINTEXT inter-broker security is what runs.
+    expect(() => KafkaConfig.parse({ ...base, 'authorizer.class.name': '', 'super.users': '', 'security.inter.broker.protocol': 'PLAINTEXT' })).not.toThrow();
+  });
 });
+

@@ -14,6 +14,38 @@ export interface Endpoint {
 
 export const SECURITY_PROTOCOLS: Record<string, number> = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 };
 
+/**
+ * Settings that would leave a cluster open if they were accepted and ignored:
+ * authorization (authorizer, super users), SASL and TLS, broker-wide or per
+ * listener (`listener.name.<listener>.ssl.*`, `listener.name.<listener>.<mechanism>.sasl.*`).
+ * Until nagare implements them, setting any of them stops start-up with the reason.
+ * An empty value is the same as not setting it.
+ */
+export function securitySettingRefusal(key: string, value: string): string | null {
+  if (value.trim() === '') return null;
+  const k = key.toLowerCase();
+  if (k === 'authorizer.class.name' || k === 'super.users') {
+    return 'authorization (ACLs) is not implemented yet, so every client would be allowed everything; remove it to run without authorization';
+  }
+  if (k === 'security.inter.broker.protocol' && value.trim().toUpperCase() === 'PLAINTEXT') return null;
+  if (k === 'security.inter.broker.protocol') return 'only PLAINTEXT is implemented yet; TLS and SASL are not';
+  if (/^sasl\./.test(k) || /^listener\.name\.[^.]+\.([^.]+\.)?sasl\./.test(k) || /^delegation\.token\.(secret|master)\.key$/.test(k)) {
+    return 'SASL authentication is not implemented yet, so clients would connect unauthenticated; remove the SASL settings';
+  }
+  if (/^ssl\./.test(k) || /^listener\.name\.[^.]+\.ssl\./.test(k)) {
+    return 'TLS is not implemented yet, so traffic would be plain text; remove the ssl.* settings';
+  }
+  return null;
+}
+
+/** How a value is quoted in a message: secrets are not echoed (Kafka prints [hidden] for passwords). */
+function quoted(key: string, value: string): string {
+  return /password|jaas|secret|\.key$|credentials/i.test(key) ? '[hidden]' : value;
+}
+
+/** Kafka's default listener.security.protocol.map: each security protocol's name maps to itself. */
+const DEFAULT_PROTOCOL_NAMES = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+
 export interface ParsedConfig {
   config: KafkaConfig;
   warnings: string[];
@@ -56,6 +88,8 @@ export class KafkaConfig {
     const explicit = new Map<string, string>();
     for (const [key, raw] of Object.entries(props)) {
       const value = raw.trim();
+      const refusal = securitySettingRefusal(key, value);
+      if (refusal) throw invalid(key, quoted(key, value), refusal);
       const d = brokerConfigDef(key);
       if (!d) {
         // Topic-level keys with a `log.` prefix map to broker defaults above; anything else is unknown.
@@ -120,17 +154,45 @@ export class KafkaConfig {
   /** What clients are told to connect to: advertised.listeners, else the broker listeners. */
   get advertisedListeners(): Endpoint[] {
     const adv = this.get('advertised.listeners');
-    const base = adv ? parseEndpoints('advertised.listeners', adv) : this.brokerListeners;
+    const ctl = new Set(this.controllerListenerNames);
+    const base = adv ? parseEndpoints('advertised.listeners', adv).filter((e) => !ctl.has(e.listener)) : this.brokerListeners;
     return base.map((e) => ({ ...e, host: e.host === '' || e.host === '0.0.0.0' || e.host === '::' ? 'localhost' : e.host }));
   }
 
+  /**
+   * The effective listener.security.protocol.map, as Kafka's KafkaConfig
+   * derives it: the value set, or the default (each protocol name maps to
+   * itself) plus, when the map is not set and no listener uses SSL or SASL,
+   * PLAINTEXT for every controller listener name.
+   */
   get securityProtocolMap(): Map<string, string> {
+    const key = 'listener.security.protocol.map';
     const m = new Map<string, string>();
-    for (const item of this.str('listener.security.protocol.map').split(',').map((s) => s.trim()).filter(Boolean)) {
-      const [name, proto] = item.split(':');
-      m.set(name.toUpperCase(), proto.toUpperCase());
+    for (const item of this.str(key).split(',').map((s) => s.trim()).filter(Boolean)) {
+      const i = item.indexOf(':');
+      const name = i > 0 ? item.slice(0, i).trim().toUpperCase() : '';
+      const proto = i > 0 ? item.slice(i + 1).trim().toUpperCase() : '';
+      if (!name || !proto) throw invalid(key, this.str(key), `'${item}' is not of the form LISTENER_NAME:SECURITY_PROTOCOL`);
+      if (SECURITY_PROTOCOLS[proto] === undefined) throw invalid(key, this.str(key), `No enum constant for security protocol ${proto} (one of ${DEFAULT_PROTOCOL_NAMES.join(', ')})`);
+      m.set(name, proto);
+    }
+    if (!this.explicit.has(key)) {
+      const sslOrSasl = (n: string) => n !== 'PLAINTEXT' && DEFAULT_PROTOCOL_NAMES.includes(n);
+      const names = [...this.controllerListenerNames, ...this.listeners.map((l) => l.listener)];
+      if (!names.some(sslOrSasl)) for (const n of this.controllerListenerNames) if (!m.has(n)) m.set(n, 'PLAINTEXT');
     }
     return m;
+  }
+
+  /** The security protocol of a listener, or undefined when the map has none. */
+  securityProtocolOf(listener: string): string | undefined {
+    return this.securityProtocolMap.get(listener.toUpperCase());
+  }
+
+  /** Controller listeners this node binds (those of `listeners` named in controller.listener.names). */
+  get controllerListeners(): Endpoint[] {
+    const ctl = new Set(this.controllerListenerNames);
+    return this.listeners.filter((e) => ctl.has(e.listener));
   }
 
   get logDirs(): string[] {
@@ -169,21 +231,34 @@ export class KafkaConfig {
     if (roles.length === 0) {
       throw new NagareError('INVALID_CONFIG', 'Missing required configuration process.roles: set it to broker,controller for a single node');
     }
+    if (!(roles.includes('broker') && roles.includes('controller'))) {
+      // A broker-only or controller-only node needs the networked quorum (controller.quorum.bootstrap.servers, KIP-853).
+      throw invalid(
+        'process.roles',
+        this.str('process.roles'),
+        'this release runs combined nodes only (process.roles=broker,controller); a separate broker or controller needs the networked KRaft quorum, which is not implemented yet',
+      );
+    }
     if (this.nodeId < 0) throw new NagareError('INVALID_CONFIG', 'Missing required configuration node.id: it must be set to a non-negative number');
     const listeners = this.listeners;
     if (listeners.length === 0) throw new NagareError('INVALID_CONFIG', 'Invalid value for configuration listeners: at least one listener is required');
     const map = this.securityProtocolMap;
     const ctl = this.controllerListenerNames;
+    const mapKey = 'listener.security.protocol.map';
     for (const l of listeners) {
-      const proto = map.get(l.listener) ?? (SECURITY_PROTOCOLS[l.listener] !== undefined ? l.listener : undefined);
+      const proto = map.get(l.listener);
       if (!proto) {
-        throw new NagareError(
-          'INVALID_CONFIG',
-          `Invalid value ${this.get('listener.security.protocol.map')} for configuration listener.security.protocol.map: No security protocol defined for listener ${l.listener}`,
+        // Quote what the user wrote: the map when they set it, else the listener (the default map was never theirs).
+        if (this.explicit.has(mapKey)) throw invalid(mapKey, this.str(mapKey), `No security protocol defined for listener ${l.listener}`);
+        throw invalid(
+          'listeners',
+          this.str('listeners'),
+          `No security protocol defined for listener ${l.listener}: set listener.security.protocol.map (e.g. ${l.listener}:PLAINTEXT)`,
         );
       }
       if (proto !== 'PLAINTEXT') {
-        throw new NagareError('INVALID_CONFIG', `Invalid value ${proto} for configuration listener.security.protocol.map: nagare serves PLAINTEXT listeners only (listener ${l.listener})`);
+        const where = map.has(l.listener) && this.explicit.has(mapKey) ? [mapKey, this.str(mapKey)] : ['listeners', this.str('listeners')];
+        throw invalid(where[0], where[1], `listener ${l.listener} uses ${proto}, but nagare serves PLAINTEXT listeners only (TLS and SASL are not implemented yet)`);
       }
     }
     if (roles.includes('controller') && ctl.length === 0 && listeners.length > 1) {

@@ -11,7 +11,7 @@ import type { Clock, Logger } from '@nagare/common';
 import { NagareError, isNagareError } from '@nagare/common';
 import { ConfigResolver, INTERNAL_TOPICS, MetadataImage, TopicImage } from '@nagare/metadata';
 import { ErrorCode } from '@nagare/protocol';
-import { BatchView, Compression, RecordBatchBuilder, TimestampType, iterateBatches } from '@nagare/records';
+import { BatchView, Compression, RecordBatchBuilder, iterateBatches } from '@nagare/records';
 import { LogManager, PartitionLog, logConfigFromProperties } from '@nagare/storage';
 
 export interface HostedPartition {
@@ -56,23 +56,15 @@ export interface PartitionReadResult {
   highWatermark: bigint;
   lastStableOffset: bigint;
   logStartOffset: bigint;
-  records: Buffer | null;
+  /** Never null: Kafka sends empty records for partitions with an error. */
+  records: Buffer;
+  /** A list (maybe empty) for read_committed reads without error, null otherwise, as Kafka's FetchDataInfo. */
   abortedTransactions: Array<{ producerId: bigint; firstOffset: bigint }> | null;
   /** Bytes of records returned. */
   bytes: number;
 }
 
 type AppendListener = (topic: string, partition: number) => void;
-
-interface TopicRejection {
-  errorCode: number;
-  message: string;
-  recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>;
-}
-
-function rejection(errorCode: number, message: string, batchIndex: number): TopicRejection {
-  return { errorCode, message, recordErrors: [{ batchIndex, batchIndexErrorMessage: message }] };
-}
 
 const CODECS: Record<string, Compression> = {
   uncompressed: Compression.None,
@@ -111,6 +103,9 @@ function recompress(batch: BatchView, target: Compression, level: number | undef
   for (const r of batch.records({ verifyCrc: false })) b.append({ timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
   return b.build();
 }
+
+/** The records of a fetch partition that carries none (errors included). */
+export const EMPTY_RECORDS: Buffer = Buffer.alloc(0);
 
 function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -219,8 +214,7 @@ export class ReplicaManager {
         return this.appendError(e, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${e.topic}`);
       }
       if (e.records === null || e.records.length === 0) return this.appendError(e, ErrorCode.INVALID_RECORD, 'Produce request carries no record batches');
-      const prepared = this.prepare(p, e.records, now);
-      if ('errorCode' in prepared) return { ...this.appendError(e, prepared.errorCode, prepared.message), recordErrors: prepared.recordErrors };
+      const prepared = this.prepare(p, e.records);
       try {
         const r = p.log.appendAsLeader(prepared.records, { leaderEpoch: p.leaderEpoch, now });
         if (r.errorCode !== 0) {
@@ -256,41 +250,21 @@ export class ReplicaManager {
   }
 
   /**
-   * What the broker does on top of the log's own batch validation (which
-   * checks CRCs, sizes, keys of compacted topics and producer sequences):
-   * timestamps within message.timestamp.after.max.ms / before.max.ms for
-   * CreateTime topics, and recompression when the topic's compression.type
-   * names a codec other than the producer's, as Kafka's LogValidator does.
-   * Batches stay bytes unless they must be recompressed.
+   * What the broker does on top of the log's own validation (which checks
+   * CRCs, sizes, producer sequences and, as Kafka's LogValidator, the keys of
+   * compacted topics and the timestamps of records, with per-record errors):
+   * recompression when the topic's compression.type names a codec other than
+   * the producer's. Batches stay bytes unless they must be recompressed.
    */
-  private prepare(p: HostedPartition, records: Buffer, now: number): { records: Buffer } | TopicRejection {
-    const cfg = p.log.config;
-    const checkTime = cfg.messageTimestampType === 'CreateTime';
-    const afterMax = cfg.messageTimestampAfterMaxMs;
-    const beforeMax = cfg.messageTimestampBeforeMaxMs;
-    const perRecordTime = checkTime && beforeMax < Number.MAX_SAFE_INTEGER;
-    if (!checkTime && p.compression === null) return { records };
-    const range = () => `[${beforeMax >= Number.MAX_SAFE_INTEGER ? '-inf' : now - beforeMax}, ${now + afterMax}]`;
-    let needsRecompression = false;
-    let index = 0;
+  private prepare(p: HostedPartition, records: Buffer): { records: Buffer } {
+    if (p.compression === null) return { records };
     try {
       // The log verifies CRCs before it writes; no need to do it twice.
       for (const batch of iterateBatches(records, { verifyCrc: false })) {
         const h = batch.header;
-        if (checkTime && h.timestampType === TimestampType.CreateTime && h.maxTimestamp > now + afterMax) {
-          return rejection(ErrorCode.INVALID_TIMESTAMP, `Timestamp ${h.maxTimestamp} of message with offset ${h.baseOffset} is out of range. The timestamp should be within ${range()}`, index);
-        }
-        if (perRecordTime && !h.isControl) {
-          for (const rec of batch.records({ verifyCrc: false })) {
-            if (rec.timestamp < now - beforeMax) {
-              return rejection(ErrorCode.INVALID_TIMESTAMP, `Timestamp ${rec.timestamp} of message with offset ${rec.offset} is out of range. The timestamp should be within ${range()}`, index);
-            }
-          }
-        }
-        if (p.compression !== null && !h.isControl && h.compression !== p.compression) needsRecompression = true;
-        index++;
+        if (!h.isControl && h.compression !== p.compression) return { records: this.recompressAll(records, p) };
       }
-      return { records: needsRecompression ? this.recompressAll(records, p) : records };
+      return { records };
     } catch {
       // Structural problems are the log's to report (CORRUPT_MESSAGE and friends).
       return { records };
@@ -316,8 +290,8 @@ export class ReplicaManager {
       highWatermark: log ? BigInt(log.highWatermark) : -1n,
       lastStableOffset: log ? BigInt(log.lastStableOffset) : -1n,
       logStartOffset: log ? BigInt(log.logStartOffset) : -1n,
-      records: null,
-      abortedTransactions: null,
+      records: EMPTY_RECORDS,
+      abortedTransactions: opts.readCommitted && errorCode === ErrorCode.NONE ? [] : null,
       bytes: 0,
     });
     if (!p) return empty(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -331,7 +305,7 @@ export class ReplicaManager {
     if (offset < log.logStartOffset || offset > log.logEndOffset) return empty(ErrorCode.OFFSET_OUT_OF_RANGE, log);
     const upper = opts.readCommitted ? log.lastStableOffset : log.highWatermark;
     const base = empty(ErrorCode.NONE, log);
-    if (offset >= upper || maxBytes <= 0) return { ...base, records: Buffer.alloc(0) };
+    if (offset >= upper || maxBytes <= 0) return base;
     try {
       const r = log.read(offset, Math.min(maxBytes, req.maxBytes), { maxOffset: upper, minOneMessage: opts.minOneMessage });
       const aborted = opts.readCommitted ? log.abortedTransactions(offset, r.nextOffset).map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })) : null;

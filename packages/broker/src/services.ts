@@ -13,6 +13,7 @@ import type { FetchSessionCache } from './fetch-session';
 import type { ProducerIdManager } from './producer-id-manager';
 import type { GroupCoordinator } from './group/coordinator';
 import type { Purgatory } from './purgatory';
+import type { BoundListener } from './network/socket-server';
 
 export interface BrokerServices {
   readonly config: KafkaConfig;
@@ -23,6 +24,8 @@ export interface BrokerServices {
   /** The highest metadata.version level this broker supports. */
   readonly metadataVersion: number;
   readonly handlers: HandlerRegistry;
+  /** What the controller listeners serve (absent: the node has none). */
+  readonly controllerHandlers?: HandlerRegistry;
   readonly controller: ControllerChannel;
   readonly replicas: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
@@ -32,6 +35,8 @@ export interface BrokerServices {
   readonly purgatory: Purgatory;
   /** The log directories with their logs, for DescribeLogDirs. */
   logDirs(): Array<{ dir: string; offline: boolean; logs: PartitionLog[]; totalBytes: bigint; usableBytes: bigint }>;
+  /** The listeners bound, with the ports actually bound (absent in tests that bind none). */
+  boundListeners?(): BoundListener[];
   /** The latest metadata image. */
   metadata(): MetadataImage;
   /** Creates topics with the broker's defaults (auto topic creation); resolves when they exist or failed. */

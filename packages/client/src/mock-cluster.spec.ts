@@ -15,7 +15,6 @@ import { MockCluster, kcatAsync, kcatAvailable, startMockCluster } from './testi
 import { consumeN, runConsumer, waitFor } from './testing/helpers';
 
 const describeIfKcat = kcatAvailable() ? describe : describe.skip;
-jest.setTimeout(60000);
 
 describeIfKcat('against the librdkafka mock cluster (3 brokers)', () => {
   let mc: MockCluster;

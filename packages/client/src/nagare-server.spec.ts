@@ -13,7 +13,6 @@ import { consumeN, runConsumer, waitFor } from './testing/helpers';
 import { NagareServer, serverBuilt, startNagareServer } from './testing/nagare-server';
 
 const describeIfBuilt = serverBuilt() ? describe : describe.skip;
-jest.setTimeout(60000);
 
 describeIfBuilt('against the nagare server', () => {
   let server: NagareServer;

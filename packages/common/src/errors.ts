@@ -48,6 +48,14 @@ export const Errors = {
   REQUEST_TIMED_OUT: { code: 5002, retriable: true, kafkaErrorCode: 7 },
   CLIENT_CLOSED: { code: 5003, retriable: false },
   NO_BROKERS: { code: 5004, retriable: true },
+
+  // 6xxx: Kafka Connect (the ConnectException family of @nagare/connect-api)
+  CONNECT: { code: 6001, retriable: false },
+  CONNECT_DATA: { code: 6002, retriable: false },
+  CONNECT_RETRIABLE: { code: 6003, retriable: true },
+  CONNECT_NOT_FOUND: { code: 6004, retriable: false },
+  CONNECT_ALREADY_EXISTS: { code: 6005, retriable: false },
+  CONNECT_ILLEGAL_WORKER_STATE: { code: 6006, retriable: false },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorName = keyof typeof Errors;

@@ -151,7 +151,7 @@ describe('Controller', () => {
       { resources: [{ resourceType: 2, resourceName: 'a', configs: [{ name: 'retention.ms', configOperation: 2, value: '1' }] }], validateOnly: false },
       1,
     );
-    expect(bad.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'Config value append is not allowed for config key: retention.ms' });
+    expect(bad.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'Can\'t APPEND to key retention.ms because its type is not LIST.' });
     // The legacy API replaces the whole set.
     await controller.alterConfigs({ resources: [{ resourceType: 2, resourceName: 'a', configs: [{ name: 'segment.ms', value: '60000' }] }], validateOnly: false }, 1);
     expect([...controller.image().configs.get('2:a')!]).toEqual([['segment.ms', '60000']]);

@@ -2,9 +2,18 @@
  * Kafka's topic and broker configuration keys: types, defaults, valid values,
  * and for topic configs the broker key that supplies the cluster default
  * (`retention.ms` <- `log.retention.ms`). Names and defaults are Apache
- * Kafka 4.0's. Used to validate CreateTopics/AlterConfigs, to answer
- * DescribeConfigs, and to read server.properties.
+ * Kafka 4.0's (the table is kafka-configs.ts). Used to validate
+ * CreateTopics/AlterConfigs, to answer DescribeConfigs, and to read
+ * server.properties.
  */
+import {
+  KAFKA_BROKER_CONFIGS,
+  KAFKA_BROKER_QUOTA_CONFIGS,
+  KAFKA_CLIENT_METRICS_CONFIGS,
+  KAFKA_GROUP_CONFIGS,
+  KAFKA_TOPIC_CONFIGS,
+} from './kafka-configs';
+import { ConfigResourceType } from './image';
 
 export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
 
@@ -39,193 +48,197 @@ export interface ConfigDef {
   type: ConfigType;
   /** The default as Kafka prints it; null when there is none. */
   default: string | null;
-  /** Allowed values (for lists: allowed elements), case-sensitive as in Kafka. */
+  /** Allowed values (for lists: allowed elements), case-sensitive as in Kafka unless caseInsensitive. */
   validValues?: readonly string[];
+  caseInsensitive?: boolean;
   min?: number;
   max?: number;
+  /** Values inside [min, max] that are still refused (compression.gzip.level: -1 or 1..9). */
+  excluded?: readonly number[];
+  /** Kafka's NonEmptyString validator. */
+  nonEmpty?: boolean;
+  /** A metadata.version string such as 3.9-IV0 (MetadataVersionValidator). */
+  metadataVersion?: boolean;
+  /** `*` or a list of partition:broker pairs (ThrottledReplicaListValidator). */
+  throttledReplicas?: boolean;
   /** For topic configs: the broker key whose value is the default. */
   serverDefault?: string;
-  /** Broker keys that can be changed at runtime (dynamic broker configs). */
+  /** Broker keys that can be changed at runtime (DynamicBrokerConfig.AllDynamicConfigs). */
   dynamic?: boolean;
-  /** Accepted for compatibility but has no effect in nagare. */
+  /** per-broker: only for a broker id, never as the cluster-wide default (DynamicBrokerConfig.PerBrokerConfigs). */
+  dynamicScope?: 'per-broker' | 'cluster-wide';
+  /** Security configs that can be changed at runtime only with a `listener.name.<name>.` prefix. */
+  listenerOnly?: boolean;
+  /** Exists only as a dynamic broker config (QuotaConfig.brokerQuotaConfigs), never in server.properties. */
+  dynamicOnly?: boolean;
+  /** Kafka's internal configs: accepted, never described. */
+  internal?: boolean;
+  /** Accepted and stored for compatibility but nagare does not act on it. */
   noEffect?: boolean;
   sensitive?: boolean;
 }
 
-const LONG_MAX = '9223372036854775807';
-const INT_MAX = '2147483647';
+/**
+ * The broker configs nagare acts on; every other Kafka broker config is
+ * accepted, validated, stored and described, but has no effect.
+ */
+const BROKER_ACTED_ON: ReadonlySet<string> = new Set([
+  'process.roles', 'node.id', 'broker.id', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'controller.listener.names',
+  'broker.rack', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'inter.broker.listener.name',
+  'security.inter.broker.protocol', 'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'socket.request.max.bytes',
+  'connections.max.idle.ms', 'queued.max.requests', 'max.connections', 'max.connections.per.ip', 'log.dirs', 'log.dir',
+  'metadata.log.dir', 'metadata.log.segment.bytes', 'metadata.max.retention.bytes', 'metadata.max.retention.ms', 'num.partitions',
+  'default.replication.factor', 'auto.create.topics.enable', 'delete.topic.enable', 'message.max.bytes', 'log.cleanup.policy',
+  'log.retention.hours', 'log.retention.minutes', 'log.retention.ms', 'log.retention.bytes', 'log.retention.check.interval.ms',
+  'log.segment.bytes', 'log.roll.hours', 'log.roll.ms', 'log.roll.jitter.hours', 'log.roll.jitter.ms', 'log.index.interval.bytes',
+  'log.index.size.max.bytes', 'log.flush.interval.messages', 'log.flush.interval.ms', 'log.flush.scheduler.interval.ms',
+  'log.flush.offset.checkpoint.interval.ms', 'log.message.timestamp.type', 'log.message.timestamp.after.max.ms',
+  'log.message.timestamp.before.max.ms', 'log.segment.delete.delay.ms', 'log.cleaner.enable', 'log.cleaner.threads',
+  'log.cleaner.backoff.ms', 'log.cleaner.delete.retention.ms', 'log.cleaner.min.cleanable.ratio', 'log.cleaner.min.compaction.lag.ms',
+  'log.cleaner.max.compaction.lag.ms', 'log.cleaner.dedupe.buffer.size', 'compression.type', 'compression.gzip.level',
+  'compression.lz4.level', 'compression.zstd.level', 'min.insync.replicas', 'unclean.leader.election.enable',
+  'offsets.topic.num.partitions', 'offsets.topic.replication.factor', 'offsets.topic.segment.bytes', 'offsets.topic.compression.codec',
+  'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offsets.commit.timeout.ms', 'offsets.load.buffer.size',
+  'offset.metadata.max.bytes', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms',
+  'group.max.size', 'group.coordinator.rebalance.protocols', 'producer.id.expiration.ms', 'transaction.state.log.num.partitions',
+  'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes',
+  'transactional.id.expiration.ms', 'transaction.max.timeout.ms',
+]);
 
-function def(name: string, type: ConfigType, dflt: string | null, extra: Partial<ConfigDef> = {}): ConfigDef {
-  return { name, type, default: dflt, ...extra };
-}
+/** Topic configs nagare accepts but does not act on (replication throttles, tiered storage, preallocation). */
+const TOPIC_NO_EFFECT: ReadonlySet<string> = new Set([
+  'follower.replication.throttled.replicas', 'leader.replication.throttled.replicas', 'local.retention.bytes', 'local.retention.ms',
+  'preallocate', 'remote.storage.enable', 'remote.log.copy.disable', 'remote.log.delete.on.disable', 'message.downconversion.enable',
+]);
 
-export const TOPIC_CONFIGS: readonly ConfigDef[] = [
-  def('cleanup.policy', 'list', 'delete', { validValues: ['compact', 'delete'], serverDefault: 'log.cleanup.policy' }),
-  def('compression.type', 'string', 'producer', {
-    validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'],
-    serverDefault: 'compression.type',
-  }),
-  def('compression.gzip.level', 'int', '-1', { min: -1, max: 9, serverDefault: 'compression.gzip.level' }),
-  def('compression.lz4.level', 'int', '9', { min: 1, max: 17, serverDefault: 'compression.lz4.level' }),
-  def('compression.zstd.level', 'int', '3', { min: -131072, max: 22, serverDefault: 'compression.zstd.level' }),
-  def('delete.retention.ms', 'long', '86400000', { min: 0, serverDefault: 'log.cleaner.delete.retention.ms' }),
-  def('file.delete.delay.ms', 'long', '60000', { min: 0, serverDefault: 'log.segment.delete.delay.ms' }),
-  def('flush.messages', 'long', LONG_MAX, { min: 1, serverDefault: 'log.flush.interval.messages' }),
-  def('flush.ms', 'long', LONG_MAX, { min: 0, serverDefault: 'log.flush.interval.ms' }),
-  def('follower.replication.throttled.replicas', 'list', '', { noEffect: true }),
-  def('index.interval.bytes', 'int', '4096', { min: 0, serverDefault: 'log.index.interval.bytes' }),
-  def('leader.replication.throttled.replicas', 'list', '', { noEffect: true }),
-  def('local.retention.bytes', 'long', '-2', { min: -2, noEffect: true }),
-  def('local.retention.ms', 'long', '-2', { min: -2, noEffect: true }),
-  def('max.compaction.lag.ms', 'long', LONG_MAX, { min: 1, serverDefault: 'log.cleaner.max.compaction.lag.ms' }),
-  def('max.message.bytes', 'int', '1048588', { min: 0, serverDefault: 'message.max.bytes' }),
-  def('message.timestamp.after.max.ms', 'long', '3600000', { min: 0, serverDefault: 'log.message.timestamp.after.max.ms' }),
-  def('message.timestamp.before.max.ms', 'long', LONG_MAX, { min: 0, serverDefault: 'log.message.timestamp.before.max.ms' }),
-  def('message.timestamp.type', 'string', 'CreateTime', {
-    validValues: ['CreateTime', 'LogAppendTime'],
-    serverDefault: 'log.message.timestamp.type',
-  }),
-  def('min.cleanable.dirty.ratio', 'double', '0.5', { min: 0, max: 1, serverDefault: 'log.cleaner.min.cleanable.ratio' }),
-  def('min.compaction.lag.ms', 'long', '0', { min: 0, serverDefault: 'log.cleaner.min.compaction.lag.ms' }),
-  def('min.insync.replicas', 'int', '1', { min: 1, serverDefault: 'min.insync.replicas' }),
-  def('preallocate', 'boolean', 'false', { serverDefault: 'log.preallocate', noEffect: true }),
-  def('remote.storage.enable', 'boolean', 'false', { noEffect: true }),
-  def('retention.bytes', 'long', '-1', { serverDefault: 'log.retention.bytes' }),
-  def('retention.ms', 'long', '604800000', { min: -1, serverDefault: 'log.retention.ms' }),
-  def('segment.bytes', 'int', '1073741824', { min: 14, serverDefault: 'log.segment.bytes' }),
-  def('segment.index.bytes', 'int', '10485760', { min: 4, serverDefault: 'log.index.size.max.bytes' }),
-  def('segment.jitter.ms', 'long', '0', { min: 0, serverDefault: 'log.roll.jitter.ms' }),
-  def('segment.ms', 'long', '604800000', { min: 1, serverDefault: 'log.roll.ms' }),
-  def('unclean.leader.election.enable', 'boolean', 'false', { serverDefault: 'unclean.leader.election.enable' }),
-];
+const withFlags = (d: ConfigDef, noEffect: boolean): ConfigDef => ({
+  ...d,
+  ...(noEffect ? { noEffect: true } : {}),
+  ...(d.type === 'password' ? { sensitive: true } : {}),
+});
 
-export const BROKER_CONFIGS: readonly ConfigDef[] = [
-  // KRaft and identity
-  def('process.roles', 'list', '', { validValues: ['broker', 'controller'] }),
-  def('node.id', 'int', '-1'),
-  def('broker.id', 'int', '-1'),
-  def('controller.quorum.voters', 'list', ''),
-  def('controller.quorum.bootstrap.servers', 'list', ''),
-  def('controller.listener.names', 'list', null),
-  def('controller.quorum.election.timeout.ms', 'int', '1000', { noEffect: true }),
-  def('controller.quorum.fetch.timeout.ms', 'int', '2000', { noEffect: true }),
-  def('broker.rack', 'string', null),
-  def('initial.broker.registration.timeout.ms', 'int', '60000', { noEffect: true }),
-  // listeners and network
-  def('listeners', 'list', 'PLAINTEXT://:9092'),
-  def('advertised.listeners', 'list', null),
-  def('listener.security.protocol.map', 'string', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT'),
-  def('inter.broker.listener.name', 'string', null),
-  def('security.inter.broker.protocol', 'string', 'PLAINTEXT'),
-  def('num.network.threads', 'int', '3', { min: 1, noEffect: true, dynamic: true }),
-  def('num.io.threads', 'int', '8', { min: 1, noEffect: true, dynamic: true }),
-  def('socket.send.buffer.bytes', 'int', '102400'),
-  def('socket.receive.buffer.bytes', 'int', '102400'),
-  def('socket.request.max.bytes', 'int', '104857600', { min: 1 }),
-  def('connections.max.idle.ms', 'long', '600000'),
-  def('queued.max.requests', 'int', '500', { min: 1 }),
-  def('max.connections', 'int', INT_MAX, { min: 0, dynamic: true }),
-  def('max.connections.per.ip', 'int', INT_MAX, { min: 0, dynamic: true }),
-  // logs
-  def('log.dirs', 'list', null),
-  def('log.dir', 'list', '/tmp/kafka-logs'),
-  def('metadata.log.dir', 'string', null),
-  def('metadata.log.segment.bytes', 'int', '1073741824', { min: 12 }),
-  def('metadata.max.retention.bytes', 'long', '104857600'),
-  def('metadata.max.retention.ms', 'long', '604800000'),
-  def('num.recovery.threads.per.data.dir', 'int', '2', { min: 1, noEffect: true }),
-  def('num.partitions', 'int', '1', { min: 1 }),
-  def('default.replication.factor', 'int', '1', { min: 1 }),
-  def('auto.create.topics.enable', 'boolean', 'true'),
-  def('delete.topic.enable', 'boolean', 'true'),
-  def('message.max.bytes', 'int', '1048588', { min: 0, dynamic: true }),
-  def('log.cleanup.policy', 'list', 'delete', { validValues: ['compact', 'delete'], dynamic: true }),
-  def('log.retention.hours', 'int', '168'),
-  def('log.retention.minutes', 'int', null),
-  def('log.retention.ms', 'long', null, { dynamic: true }),
-  def('log.retention.bytes', 'long', '-1', { dynamic: true }),
-  def('log.retention.check.interval.ms', 'long', '300000', { min: 1 }),
-  def('log.segment.bytes', 'int', '1073741824', { min: 14, dynamic: true }),
-  def('log.roll.hours', 'int', '168', { min: 1 }),
-  def('log.roll.ms', 'long', null, { dynamic: true }),
-  def('log.roll.jitter.hours', 'int', '0'),
-  def('log.roll.jitter.ms', 'long', null, { dynamic: true }),
-  def('log.index.interval.bytes', 'int', '4096', { min: 0, dynamic: true }),
-  def('log.index.size.max.bytes', 'int', '10485760', { min: 4, dynamic: true }),
-  def('log.flush.interval.messages', 'long', LONG_MAX, { min: 1, dynamic: true }),
-  def('log.flush.interval.ms', 'long', null, { dynamic: true }),
-  def('log.flush.scheduler.interval.ms', 'long', LONG_MAX),
-  def('log.flush.offset.checkpoint.interval.ms', 'int', '60000', { min: 0 }),
-  def('log.message.timestamp.type', 'string', 'CreateTime', { validValues: ['CreateTime', 'LogAppendTime'], dynamic: true }),
-  def('log.message.timestamp.after.max.ms', 'long', '3600000', { dynamic: true }),
-  def('log.message.timestamp.before.max.ms', 'long', LONG_MAX, { dynamic: true }),
-  def('log.preallocate', 'boolean', 'false', { dynamic: true, noEffect: true }),
-  def('log.segment.delete.delay.ms', 'long', '60000', { min: 0, dynamic: true }),
-  def('log.cleaner.enable', 'boolean', 'true'),
-  def('log.cleaner.threads', 'int', '1', { min: 0, dynamic: true }),
-  def('log.cleaner.backoff.ms', 'long', '15000', { min: 0, dynamic: true }),
-  def('log.cleaner.delete.retention.ms', 'long', '86400000', { min: 0, dynamic: true }),
-  def('log.cleaner.min.cleanable.ratio', 'double', '0.5', { min: 0, max: 1, dynamic: true }),
-  def('log.cleaner.min.compaction.lag.ms', 'long', '0', { min: 0, dynamic: true }),
-  def('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, { min: 1, dynamic: true }),
-  def('log.cleaner.dedupe.buffer.size', 'long', '134217728', { dynamic: true }),
-  def('log.cleaner.io.buffer.size', 'int', '524288', { dynamic: true, noEffect: true }),
-  def('compression.type', 'string', 'producer', { validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'], dynamic: true }),
-  def('compression.gzip.level', 'int', '-1', { min: -1, max: 9, dynamic: true }),
-  def('compression.lz4.level', 'int', '9', { min: 1, max: 17, dynamic: true }),
-  def('compression.zstd.level', 'int', '3', { min: -131072, max: 22, dynamic: true }),
-  def('min.insync.replicas', 'int', '1', { min: 1, dynamic: true }),
-  def('unclean.leader.election.enable', 'boolean', 'false', { dynamic: true }),
-  // group coordinator and offsets
-  def('offsets.topic.num.partitions', 'int', '50', { min: 1 }),
-  def('offsets.topic.replication.factor', 'short', '3', { min: 1 }),
-  def('offsets.topic.segment.bytes', 'int', '104857600', { min: 1 }),
-  def('offsets.topic.compression.codec', 'int', '0'),
-  def('offsets.retention.minutes', 'int', '10080', { min: 1 }),
-  def('offsets.retention.check.interval.ms', 'long', '600000', { min: 1 }),
-  def('offsets.commit.timeout.ms', 'int', '5000', { min: 1 }),
-  def('offsets.load.buffer.size', 'int', '5242880', { min: 1 }),
-  def('offset.metadata.max.bytes', 'int', '4096'),
-  def('group.initial.rebalance.delay.ms', 'int', '3000'),
-  def('group.min.session.timeout.ms', 'int', '6000'),
-  def('group.max.session.timeout.ms', 'int', '1800000'),
-  def('group.max.size', 'int', INT_MAX, { min: 1 }),
-  def('group.coordinator.rebalance.protocols', 'list', 'classic,consumer'),
-  // producers and transactions
-  def('producer.id.expiration.ms', 'int', '86400000', { min: 1, dynamic: true }),
-  def('transaction.state.log.num.partitions', 'int', '50', { min: 1 }),
-  def('transaction.state.log.replication.factor', 'short', '3', { min: 1 }),
-  def('transaction.state.log.min.isr', 'int', '2', { min: 1 }),
-  def('transaction.state.log.segment.bytes', 'int', '104857600', { min: 1 }),
-  def('transactional.id.expiration.ms', 'int', '604800000', { min: 1, dynamic: true }),
-  def('transaction.max.timeout.ms', 'int', '900000', { min: 1 }),
-  def('share.coordinator.state.topic.replication.factor', 'short', '3', { noEffect: true }),
-  def('share.coordinator.state.topic.min.isr', 'short', '2', { noEffect: true }),
-  // replication (accepted; single node)
-  def('replica.lag.time.max.ms', 'long', '30000', { noEffect: true }),
-  def('replica.fetch.max.bytes', 'int', '1048576', { noEffect: true }),
-  def('replica.fetch.wait.max.ms', 'int', '500', { noEffect: true }),
-  def('replica.socket.timeout.ms', 'int', '30000', { noEffect: true }),
-  def('num.replica.fetchers', 'int', '1', { noEffect: true, dynamic: true }),
-  def('auto.leader.rebalance.enable', 'boolean', 'true', { noEffect: true }),
-  def('metric.reporters', 'list', '', { noEffect: true, dynamic: true }),
-  def('authorizer.class.name', 'string', '', { noEffect: true }),
-  def('sasl.enabled.mechanisms', 'list', 'GSSAPI', { noEffect: true }),
-  def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', { noEffect: true }),
-  def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', { noEffect: true }),
-  def('group.consumer.heartbeat.interval.ms', 'int', '5000', { noEffect: true }),
-  def('group.consumer.session.timeout.ms', 'int', '45000', { noEffect: true }),
-];
+export const TOPIC_CONFIGS: readonly ConfigDef[] = KAFKA_TOPIC_CONFIGS.map((d) => withFlags(d, TOPIC_NO_EFFECT.has(d.name)));
+
+/** Every Kafka broker config (KafkaConfig), internal ones flagged. */
+export const BROKER_CONFIGS: readonly ConfigDef[] = KAFKA_BROKER_CONFIGS.map((d) => withFlags(d, !BROKER_ACTED_ON.has(d.name)));
+
+/** Broker configs that exist only as dynamic configs (leader/follower replication throttles). */
+export const BROKER_DYNAMIC_ONLY_CONFIGS: readonly ConfigDef[] = KAFKA_BROKER_QUOTA_CONFIGS.map((d) => withFlags(d, true));
+
+/** GROUP (32) resource configs, KIP-848 / KIP-932; nagare stores them, its group coordinator does not read them yet. */
+export const GROUP_CONFIGS: readonly ConfigDef[] = KAFKA_GROUP_CONFIGS.map((d) => withFlags(d, true));
+
+/** CLIENT_METRICS (16) subscription configs, KIP-714; stored, nagare pushes no telemetry subscriptions yet. */
+export const CLIENT_METRICS_CONFIGS: readonly ConfigDef[] = KAFKA_CLIENT_METRICS_CONFIGS.map((d) => withFlags(d, true));
+
+/** The broker config that supplies each group config's default (GroupCoordinatorConfig.extractGroupConfigMap). */
+export const GROUP_CONFIG_BROKER_DEFAULTS: Readonly<Record<string, string>> = {
+  'consumer.session.timeout.ms': 'group.consumer.session.timeout.ms',
+  'consumer.heartbeat.interval.ms': 'group.consumer.heartbeat.interval.ms',
+  'share.session.timeout.ms': 'group.share.session.timeout.ms',
+  'share.heartbeat.interval.ms': 'group.share.heartbeat.interval.ms',
+  'share.record.lock.duration.ms': 'group.share.record.lock.duration.ms',
+};
 
 const TOPIC_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
 const BROKER_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
+const BROKER_DYNAMIC_ONLY_BY_NAME = new Map(BROKER_DYNAMIC_ONLY_CONFIGS.map((d) => [d.name, d]));
+const GROUP_BY_NAME = new Map(GROUP_CONFIGS.map((d) => [d.name, d]));
+const CLIENT_METRICS_BY_NAME = new Map(CLIENT_METRICS_CONFIGS.map((d) => [d.name, d]));
 
 export function topicConfigDef(name: string): ConfigDef | undefined {
   return TOPIC_BY_NAME.get(name);
 }
 
+/** A Kafka broker config (KafkaConfig: what server.properties may hold). */
 export function brokerConfigDef(name: string): ConfigDef | undefined {
   return BROKER_BY_NAME.get(name);
+}
+
+export function groupConfigDef(name: string): ConfigDef | undefined {
+  return GROUP_BY_NAME.get(name);
+}
+
+export function clientMetricsConfigDef(name: string): ConfigDef | undefined {
+  return CLIENT_METRICS_BY_NAME.get(name);
+}
+
+const LISTENER_PREFIX = /^listener\.name\.([^.]*)\.(.*)$/;
+
+/** `listener.name.<listener>.<config>` -> the listener and the base config name (DynamicBrokerConfig.ListenerConfigRegex). */
+export function listenerConfigBase(name: string): { listener: string; base: string } | null {
+  const m = LISTENER_PREFIX.exec(name);
+  return m ? { listener: m[1], base: m[2] } : null;
+}
+
+/** SASL configs given per mechanism under a listener prefix (`listener.name.l.plain.sasl.jaas.config`). */
+const LISTENER_MECHANISM_CONFIGS = [
+  'sasl.jaas.config', 'sasl.login.callback.handler.class', 'sasl.login.class', 'sasl.server.callback.handler.class', 'connections.max.reauth.ms',
+];
+
+/**
+ * The definition that types a broker config name: its own, or for a
+ * listener-prefixed name that of the config it overrides
+ * (`listener.name.internal.ssl.keystore.location` -> `ssl.keystore.location`).
+ */
+export function brokerConfigDefFor(name: string): ConfigDef | undefined {
+  const own = BROKER_BY_NAME.get(name) ?? BROKER_DYNAMIC_ONLY_BY_NAME.get(name);
+  if (own) return own;
+  const l = listenerConfigBase(name);
+  if (!l) return undefined;
+  const mechanism = LISTENER_MECHANISM_CONFIGS.find((m) => l.base.endsWith(m));
+  return BROKER_BY_NAME.get(mechanism ?? l.base);
+}
+
+/** Broker configs that share one value in different units, in Kafka's precedence order (DynamicBrokerConfig.brokerConfigSynonyms). */
+export function brokerConfigSynonyms(name: string): string[] {
+  switch (name) {
+    case 'log.roll.ms':
+    case 'log.roll.hours':
+      return ['log.roll.ms', 'log.roll.hours'];
+    case 'log.roll.jitter.ms':
+    case 'log.roll.jitter.hours':
+      return ['log.roll.jitter.ms', 'log.roll.jitter.hours'];
+    case 'log.flush.interval.ms':
+      return ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'];
+    case 'log.retention.ms':
+    case 'log.retention.minutes':
+    case 'log.retention.hours':
+      return ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'];
+    default: {
+      const l = listenerConfigBase(name);
+      if (!l) return [name];
+      return [name, LISTENER_MECHANISM_CONFIGS.find((m) => l.base.endsWith(m)) ?? l.base];
+    }
+  }
+}
+
+/** Cluster-level listener configs: may be set as the cluster-wide default even with a listener prefix. */
+const CLUSTER_LEVEL_LISTENER_CONFIGS = new Set(['max.connections', 'max.connection.creation.rate', 'num.network.threads']);
+
+/**
+ * Checks dynamic broker config names as Kafka's DynamicBrokerConfig.validateConfigs
+ * does and returns the first refusal (Kafka answers it as INVALID_REQUEST), or
+ * null. Names Kafka does not know are custom configs and allowed.
+ */
+export function validateDynamicBrokerConfigNames(names: readonly string[], perBroker: boolean): string | null {
+  const set = (xs: string[]) => `Set(${xs.join(', ')})`;
+  const nonDynamic = names.filter((n) => {
+    const d = BROKER_BY_NAME.get(n);
+    return d !== undefined && !d.dynamic;
+  });
+  if (nonDynamic.length > 0) return `Cannot update these configs dynamically: ${set(nonDynamic)}`;
+  const unprefixed = names.filter((n) => BROKER_BY_NAME.get(n)?.listenerOnly === true);
+  if (unprefixed.length > 0) return `These security configs can be dynamically updated only per-listener using the listener prefix: ${set(unprefixed)}`;
+  if (!perBroker) {
+    const perBrokerOnly = names.filter((n) => {
+      if (BROKER_BY_NAME.get(n)?.dynamicScope === 'per-broker') return true;
+      const l = listenerConfigBase(n);
+      return l !== null && !CLUSTER_LEVEL_LISTENER_CONFIGS.has(l.base);
+    });
+    if (perBrokerOnly.length > 0) return `Cannot update these configs at default cluster level, broker id must be specified: ${set(perBrokerOnly)}`;
+  }
+  return null;
 }
 
 /**
@@ -233,8 +246,15 @@ export function brokerConfigDef(name: string): ConfigDef | undefined {
  * style (`Invalid value x for configuration y: reason`) or null when valid.
  */
 export function validateConfigValue(d: ConfigDef, value: string): string | null {
-  const bad = (why: string) => `Invalid value ${value} for configuration ${d.name}: ${why}`;
+  const bad = (why: string, shown = value) => `Invalid value ${shown} for configuration ${d.name}: ${why}`;
   const v = value.trim();
+  const oneOf = (item: string): string | null => {
+    if (!d.validValues) return null;
+    if (d.caseInsensitive) {
+      return d.validValues.some((x) => x.toLowerCase() === item.toLowerCase()) ? null : bad(`String must be one of (case insensitive): ${d.validValues.join(', ')}`, item);
+    }
+    return d.validValues.includes(item) ? null : bad(`String must be one of: ${d.validValues.join(', ')}`, item);
+  };
   switch (d.type) {
     case 'boolean':
       if (!/^(true|false)$/i.test(v)) return bad('Expected value to be either true or false');
@@ -242,11 +262,17 @@ export function validateConfigValue(d: ConfigDef, value: string): string | null 
     case 'int':
     case 'short':
     case 'long': {
-      if (!/^-?\d+$/.test(v)) return bad(`Not a number of type ${d.type.toUpperCase()}`);
+      if (!/^[-+]?\d+$/.test(v)) return bad(`Not a number of type ${d.type.toUpperCase()}`);
       const n = BigInt(v);
       const [lo, hi] =
         d.type === 'short' ? [-32768n, 32767n] : d.type === 'int' ? [-2147483648n, 2147483647n] : [-(2n ** 63n), 2n ** 63n - 1n];
       if (n < lo || n > hi) return bad(`Not a number of type ${d.type.toUpperCase()}`);
+      if (d.excluded && d.min !== undefined && d.max !== undefined) {
+        // A level or its "default" marker: compression.gzip.level is -1 or 1..9 (CompressionType's validator).
+        const first = Math.max(...d.excluded) + 1;
+        if (n === BigInt(d.min) || (n >= BigInt(first) && n <= BigInt(d.max))) return null;
+        return bad(`Value must be between ${first} and ${d.max} or equal to ${d.min}`);
+      }
       if (d.min !== undefined && n < BigInt(d.min)) return bad(`Value must be at least ${d.min}`);
       if (d.max !== undefined && n > BigInt(d.max)) return bad(`Value must be no more than ${d.max}`);
       return null;
@@ -259,15 +285,22 @@ export function validateConfigValue(d: ConfigDef, value: string): string | null 
       return null;
     }
     case 'list': {
-      if (d.validValues) {
-        const items = v === '' ? [] : v.split(',').map((s) => s.trim());
-        for (const item of items) if (!d.validValues.includes(item)) return bad(`String must be one of: ${d.validValues.join(', ')}`);
+      const items = v === '' ? [] : v.split(',').map((s) => s.trim());
+      if (d.throttledReplicas) {
+        if (items.length === 1 && items[0] === '*') return null;
+        if (!items.every((i) => /^\d+:\d+$/.test(i))) return bad('must be the literal \'*\' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...');
+        return null;
+      }
+      for (const item of items) {
+        const err = oneOf(item);
+        if (err) return err;
       }
       return null;
     }
     default:
-      if (d.validValues && !d.validValues.includes(v)) return bad(`String must be one of: ${d.validValues.join(', ')}`);
-      return null;
+      if (d.nonEmpty && v === '') return bad('String must be non-empty');
+      if (d.metadataVersion && !/^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(v)) return bad(`Unknown metadata.version '${v}'.`);
+      return oneOf(v);
   }
 }
 
@@ -288,3 +321,24 @@ export function collisionKey(name: string): string {
 }
 
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
+
+/**
+ * Whether nagare stores a config of this resource type without acting on it:
+ * Kafka configs flagged noEffect, custom broker keys, and every GROUP and
+ * CLIENT_METRICS config. Runtime packages log it (once per name).
+ */
+export function configIsStoredOnly(resourceType: number, name: string): boolean {
+  switch (resourceType) {
+    case ConfigResourceType.TOPIC:
+      return topicConfigDef(name)?.noEffect === true;
+    case ConfigResourceType.BROKER: {
+      const d = brokerConfigDefFor(name);
+      return d === undefined || d.noEffect === true;
+    }
+    case ConfigResourceType.CLIENT_METRICS:
+    case ConfigResourceType.GROUP:
+      return true;
+    default:
+      return false;
+  }
+}

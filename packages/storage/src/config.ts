@@ -42,7 +42,7 @@ export interface LogConfig {
   /**
    * message.timestamp.before.max.ms / message.timestamp.after.max.ms (KIP-937):
    * how far a CreateTime timestamp may lie before/after the broker's time
-   * (default: unlimited). Enforced by the broker, which decodes the records.
+   * (default: unlimited). Enforced per record by the log (record-validator.ts).
    */
   messageTimestampBeforeMaxMs: number;
   messageTimestampAfterMaxMs: number;

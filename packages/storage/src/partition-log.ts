@@ -32,6 +32,7 @@ import { LogConfig, hasDeletePolicy, isCompacted, validateLogConfig } from './co
 import { FileSystem, errnoCode, writeFully } from './fs/file-system';
 import { AbortedTxn } from './indexes';
 import { LeaderEpochCache } from './leader-epoch-cache';
+import { RecordValidationContext, RecordValidationFailure, needsRecordWalk, validateBatchRecords } from './record-validator';
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
@@ -734,7 +735,14 @@ export class PartitionLog {
     const infos: AppendBatchInfo[] = [];
     const markers: (MarkerInfo | undefined)[] = [];
     let pos = 0;
-    const compacted = isCompacted(cfg);
+    const validation: RecordValidationContext = {
+      topicPartition: `${this.topic}-${this.partition}`,
+      compacted: isCompacted(cfg),
+      timestampType: cfg.messageTimestampType,
+      beforeMaxMs: cfg.messageTimestampBeforeMaxMs,
+      afterMaxMs: cfg.messageTimestampAfterMaxMs,
+      now,
+    };
     while (pos < records.length) {
       const i = headers.length;
       let h: BatchHeader;
@@ -752,16 +760,17 @@ export class PartitionLog {
         if (h.producerId < 0) return this.errorResult(ErrorCode.INVALID_RECORD, 'a control batch needs a producer id', i);
       } else if (h.isTransactional && h.producerId < 0) {
         return this.errorResult(ErrorCode.INVALID_RECORD, 'a transactional batch needs a producer id', i);
-      } else if (compacted) {
-        // Compacted topics need a key on every record (this decodes the batch, as Kafka does).
+      } else if (needsRecordWalk(h, validation)) {
+        // Kafka's per-record checks (keys of compacted topics, timestamps): only decoded when the
+        // topic's config or the batch header asks for them. Every bad record is reported.
+        let failure: RecordValidationFailure | null;
         try {
-          for (const r of new RecordIterator(records, { position: pos, verifyCrc: false })) {
-            if (r.key === null) return this.errorResult(ErrorCode.INVALID_RECORD, `compacted topic cannot accept a record without a key (offset delta ${r.offsetDelta})`, i);
-          }
+          failure = validateBatchRecords(records, pos, h, validation);
         } catch (e) {
           if (e instanceof RecordsError) return this.errorResult(e.code, e.message, i);
           throw e;
         }
+        if (failure) return { ...this.errorResult(failure.errorCode, failure.errorMessage), recordErrors: failure.recordErrors };
       }
       headers.push(h);
       markers.push(marker);

@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, portAccepts, singleNodeProps, spawnServer, writeProperties } from './server-process';
 
-jest.setTimeout(60000);
-
 describe('spawnServer', () => {
   const dirs: string[] = [];
   const dir = () => {

@@ -68,6 +68,35 @@ function apiName(requestName: string): string {
   return requestName.replace(/Request$/, '');
 }
 
+/**
+ * `messages/index.ts`: every message's types, and its codec as a property
+ * that requires the message's module on first read. A program then compiles
+ * only the codecs it uses (the CLI's start time: about 190 modules, 1.3 MB of
+ * JavaScript, otherwise), while the exports stay the same names and types.
+ */
+function emitLazyIndex(messages: MessageSpec[]): string {
+  const sorted = [...messages].sort((a, b) => (fileNameOf(a.name) < fileNameOf(b.name) ? -1 : 1));
+  const lines: string[] = [BANNER];
+  lines.push('// Each codec is loaded on first use: reading `XCodec` requires its module.');
+  lines.push('');
+  sorted.forEach((m, i) => lines.push(`import type * as $${i} from './${fileNameOf(m.name)}';`));
+  lines.push('');
+  sorted.forEach((m) => lines.push(`export type { ${m.name} } from './${fileNameOf(m.name)}';`));
+  lines.push('');
+  sorted.forEach((m, i) => lines.push(`export declare const ${m.name}Codec: typeof $${i}.${m.name}Codec;`));
+  lines.push('');
+  lines.push('const LOADERS: Record<string, () => unknown> = {');
+  for (const m of sorted) lines.push(`  ${m.name}Codec: () => require('./${fileNameOf(m.name)}').${m.name}Codec,`);
+  lines.push('};');
+  lines.push('');
+  lines.push('for (const [name, load] of Object.entries(LOADERS)) {');
+  lines.push('  let codec: unknown;');
+  lines.push('  Object.defineProperty(exports, name, { enumerable: true, get: () => (codec ??= load()) });');
+  lines.push('}');
+  lines.push('');
+  return lines.join('\n');
+}
+
 function emitApis(messages: MessageSpec[]): string {
   const requests = messages.filter((m) => m.kind === 'request').sort((a, b) => a.apiKey! - b.apiKey!);
   const responses = new Map(messages.filter((m) => m.kind === 'response').map((m) => [m.apiKey!, m]));
@@ -106,7 +135,7 @@ function emitApis(messages: MessageSpec[]): string {
   lines.push('  readonly response: MessageCodec<any>;');
   lines.push('}');
   lines.push('');
-  lines.push('/** Every API, by ascending key. */');
+  lines.push('/** Every API, by ascending key. `request` and `response` load their codec on first read. */');
   lines.push('export const APIS: readonly ApiDefinition[] = [');
   for (const req of requests) {
     const res = responses.get(req.apiKey!)!;
@@ -118,8 +147,8 @@ function emitApis(messages: MessageSpec[]): string {
     lines.push(`    flexibleFrom: ${isEmpty(req.flexible) ? -1 : req.flexible.lo},`);
     lines.push(`    latestVersionUnstable: ${req.latestVersionUnstable},`);
     lines.push(`    listeners: ${JSON.stringify(req.listeners)},`);
-    lines.push(`    request: ${req.name}Codec,`);
-    lines.push(`    response: ${res.name}Codec,`);
+    lines.push(`    get request() {`, `      return ${req.name}Codec;`, `    },`);
+    lines.push(`    get response() {`, `      return ${res.name}Codec;`, `    },`);
     lines.push('  },');
   }
   lines.push('];');
@@ -190,13 +219,8 @@ export function generate(referenceDir: string): Map<string, string> {
   const messages = loadMessages(join(referenceDir, 'messages'));
   const errors = loadErrors(join(referenceDir, 'errors.tsv'));
   const out = new Map<string, string>();
-  const exports: string[] = [];
-  for (const m of messages) {
-    const file = fileNameOf(m.name);
-    out.set(`messages/${file}.ts`, new MessageEmitter(m).emit());
-    exports.push(`export * from './${file}';`);
-  }
-  out.set('messages/index.ts', [BANNER, ...exports, ''].join('\n'));
+  for (const m of messages) out.set(`messages/${fileNameOf(m.name)}.ts`, new MessageEmitter(m).emit());
+  out.set('messages/index.ts', emitLazyIndex(messages));
   out.set('apis.ts', emitApis(messages));
   out.set('errors.ts', emitErrors(errors));
   const schemas: Record<string, unknown> = {};

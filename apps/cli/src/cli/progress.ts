@@ -3,7 +3,7 @@
  * terminal; `log()` prints a line above it (or just prints when there is
  * no bar). NAGARE_PROGRESS=0 turns the bar off, =1 forces it.
  */
-import { MultiBar, Presets, SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { Io } from './tool';
 
 export interface Progress {
@@ -20,6 +20,8 @@ export function createProgress(io: Io, total: number, unit: string): Progress {
   if (!enabled) {
     return { active: false, update: () => undefined, log: (l) => io.out(l), stop: () => undefined };
   }
+  // Loaded only when a bar is drawn (a terminal): most runs never need it.
+  const { MultiBar, Presets } = require('cli-progress') as typeof import('cli-progress');
   const multi = new MultiBar(
     {
       format: `{bar} {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/sec | ETA: {eta_formatted}`,

@@ -3,6 +3,7 @@
  * usage errors, one-line errors with exit status 1, and the options the
  * tools share.
  */
+import { NagareError } from '@nagare/common';
 import { KafkaProtocolError } from '@nagare/protocol';
 import { Admin } from '@nagare/client';
 import { OptionDef, ParsedOptions, formatHelp, parseArgs } from './args';
@@ -110,6 +111,11 @@ export async function runTool(tool: ToolDef, argv: readonly string[], io: Io): P
 
 function errorLine(tool: ToolDef, opts: ParsedOptions, e: unknown): string {
   if (e instanceof CliError) return e.message;
+  if (e instanceof NagareError && e.kind === 'REQUEST_TIMED_OUT') {
+    // The peer accepted the connection but did not answer (not a lost connection).
+    const bs = tool.options.some((o) => o.name === 'bootstrap-server') ? opts.value('bootstrap-server') : undefined;
+    return `Error: ${e.message}${bs ? ` (--bootstrap-server ${bs}; set request.timeout.ms and default.api.timeout.ms with --command-config)` : ''}`;
+  }
   if (isConnectionError(e)) {
     const bs = tool.options.some((o) => o.name === 'bootstrap-server') ? opts.value('bootstrap-server') : undefined;
     return `Error: lost the connection to the broker${bs ? ` (--bootstrap-server ${bs})` : ''}: ${describeError(e)}`;

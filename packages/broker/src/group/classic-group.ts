@@ -70,6 +70,8 @@ export class GroupMember {
   isNew = false;
   assignment: Buffer = EMPTY_BYTES;
   sessionTask: ScheduledTask | null = null;
+  /** When the scheduled session expiry is due (the clock's monotonic ms); valid while sessionTask is set. */
+  sessionDeadline = 0;
 
   constructor(
     readonly memberId: string,

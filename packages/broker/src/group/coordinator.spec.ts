@@ -1093,3 +1093,55 @@ describe('GroupCoordinator: lifecycle and wire shapes', () => {
     expect(coord.partitionFor('a')).toBe(97 % 3);
   });
 });
+
+describe('GroupCoordinator: closed static members expire on time', () => {
+  it('deletes a group of closed static members right when their sessions have expired', async () => {
+    const h = await started({ config: { groupInitialRebalanceDelayMs: 3000 } });
+    const a = new TestMember(h, G, 'c1', { groupInstanceId: 'i1', sessionTimeoutMs: 6000, rebalanceTimeoutMs: 300000 });
+    const b = new TestMember(h, G, 'c2', { groupInstanceId: 'i2', sessionTimeoutMs: 6000, rebalanceTimeoutMs: 300000 });
+    const ja = await a.startJoin();
+    const jb = await b.startJoin();
+    // b arrived during the initial delay (3000 ms), so the delay runs once more.
+    h.scheduler.advance(6000);
+    await flush();
+    expect([ja.value.errorCode, jb.value.errorCode]).toEqual([0, 0]);
+    const leader = [a, b].find((m) => m.leader === m.memberId)!;
+    const plan = [a, b].map((m, i) => ({ memberId: m.memberId, assignment: assignment({ t: [i] }) }));
+    const syncs = [a, b].map((m) => (m === leader ? m.sync(plan) : m.sync()));
+    await flush();
+    expect(syncs.map((s) => s.value.errorCode)).toEqual([0, 0]);
+    // Both members commit (as a closing consumer does) and then go silent, without LeaveGroup.
+    h.scheduler.advance(1000);
+    expect(a.heartbeat()).toBe(0);
+    h.scheduler.advance(500);
+    expect(b.heartbeat()).toBe(0);
+    // Just before b's session ends the group still has b.
+    h.scheduler.advance(5999);
+    await flush();
+    expect((await h.coord.deleteGroups(ctx(2), { groupsNames: [G] })).results[0].errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
+    h.scheduler.advance(1);
+    await flush();
+    expect(h.coord.groupState(G)).toBe('Empty');
+    expect((await h.coord.deleteGroups(ctx(2), { groupsNames: [G] })).results[0].errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('sees the sessions as over at their deadline even when the expiry timer runs late (a busy event loop)', async () => {
+    const h = await started();
+    const a = new TestMember(h, G, 'c1', { groupInstanceId: 'i1', sessionTimeoutMs: 6000 });
+    const b = new TestMember(h, G, 'c2', { groupInstanceId: 'i2', sessionTimeoutMs: 6000 });
+    await rebalance(h, [a, b]);
+    expect(h.coord.groupState(G)).toBe('Stable');
+    // Time passes, but the scheduler has not run the timers yet.
+    h.clock.advance(5999);
+    expect((await h.coord.deleteGroups(ctx(2), { groupsNames: [G] })).results[0].errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
+    h.clock.advance(1);
+    const described = h.coord.describeGroups(ctx(5), { groups: [G], includeAuthorizedOperations: false });
+    expect(described.groups[0]).toMatchObject({ errorCode: 0, groupState: 'Empty', members: [] });
+    expect((await h.coord.deleteGroups(ctx(2), { groupsNames: [G] })).results).toEqual([{ groupId: G, errorCode: ErrorCode.NONE }]);
+    // The late timers find nothing left to do.
+    h.scheduler.advance(0);
+    await flush();
+    expect(h.coord.groupState(G)).toBeUndefined();
+  });
+});
+

@@ -661,16 +661,35 @@ export class GroupCoordinator {
 
   private scheduleSessionExpiry(group: ClassicGroup, member: GroupMember, timeoutMs: number): void {
     member.sessionTask?.cancel();
+    member.sessionDeadline = this.clock.monotonicMs() + Math.max(0, timeoutMs);
     const task = this.scheduler.schedule(timeoutMs, () => {
       if (member.sessionTask !== task) return;
-      member.sessionTask = null;
-      if (this.groups.get(group.groupId) !== group || group.is('Dead') || group.members.get(member.memberId) !== member) return;
-      // A member parked in JoinGroup/SyncGroup has satisfied its heartbeat, unless it is new to this rebalance.
-      if (!member.isNew && (member.isAwaitingJoin || member.isAwaitingSync)) return;
-      this.logger.info({ group: group.groupId, memberId: member.memberId }, 'member session expired; removing it from the group');
-      this.removeMemberAndUpdateGroup(group, member, `member ${member.memberId} session expired`);
+      this.expireSession(group, member);
     });
     member.sessionTask = task;
+  }
+
+  private expireSession(group: ClassicGroup, member: GroupMember): void {
+    member.sessionTask?.cancel();
+    member.sessionTask = null;
+    if (this.groups.get(group.groupId) !== group || group.is('Dead') || group.members.get(member.memberId) !== member) return;
+    // A member parked in JoinGroup/SyncGroup has satisfied its heartbeat, unless it is new to this rebalance.
+    if (!member.isNew && (member.isAwaitingJoin || member.isAwaitingSync)) return;
+    this.logger.info({ group: group.groupId, memberId: member.memberId }, 'member session expired; removing it from the group');
+    this.removeMemberAndUpdateGroup(group, member, `member ${member.memberId} session expired`);
+  }
+
+  /**
+   * Expires, now, the sessions whose deadline has passed but whose timer has
+   * not run yet (a busy event loop runs timers late). Requests that depend on
+   * membership (DeleteGroups, DescribeGroups) call it first, so they see the
+   * group as of the clock: a group whose members' sessions are over is empty
+   * at the deadline, not at whenever the timer gets to run.
+   */
+  private expireOverdueSessions(group: ClassicGroup): void {
+    const now = this.clock.monotonicMs();
+    const overdue = [...group.members.values()].filter((m) => m.sessionTask !== null && m.sessionDeadline <= now).sort((a, b) => a.sessionDeadline - b.sessionDeadline);
+    for (const m of overdue) if (m.sessionTask !== null) this.expireSession(group, m);
   }
 
   /** Takes a member out without further ado: timers off, parked requests answered. */
@@ -1003,6 +1022,7 @@ export class GroupCoordinator {
       const status = this.validateGroupStatus(groupId, true);
       if (status !== ErrorCode.NONE) return { ...base, errorCode: status, groupState: '' };
       const group = this.groups.get(groupId);
+      if (group && !group.is('Dead')) this.expireOverdueSessions(group);
       if (!group) {
         // v6 (KIP-1043) says so; older versions describe a group that does not exist as Dead.
         if (v >= 6) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupState: 'Dead' };
@@ -1058,6 +1078,7 @@ export class GroupCoordinator {
         continue;
       }
       const group = this.groups.get(id);
+      if (group && !group.is('Dead')) this.expireOverdueSessions(group);
       if (!group || group.is('Dead')) errors.set(id, ErrorCode.GROUP_ID_NOT_FOUND);
       else if (!group.is('Empty')) errors.set(id, ErrorCode.NON_EMPTY_GROUP);
       else eligible.push(group);

@@ -3,7 +3,10 @@
  * registry serves. v3+ carries the client's software name and version, kept on
  * the connection (KIP-511), and the finalized features (metadata.version).
  * An unknown (too new) ApiVersions version is answered by the dispatcher with
- * a v0 UNSUPPORTED_VERSION body (KIP-511).
+ * a v0 UNSUPPORTED_VERSION body (KIP-511). On a controller listener
+ * (controller.listener.names) the list is the controller's API set, as Kafka's
+ * controller advertises it (the APIs whose definitions name the "controller"
+ * listener).
  */
 import { ApiKey, ErrorCode } from '@nagare/protocol';
 import { defineHandler } from './types';
@@ -21,9 +24,11 @@ export const apiVersionsHandler = defineHandler({
       }
     }
     const image = ctx.services.metadata();
+    const onController = ctx.services.controllerHandlers !== undefined && ctx.services.config.controllerListenerNames.includes(ctx.conn.listener);
+    const registry = onController ? ctx.services.controllerHandlers! : ctx.services.handlers;
     return {
       errorCode: 0,
-      apiKeys: ctx.services.handlers.apiVersions().map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion })),
+      apiKeys: registry.apiVersions().map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion })),
       throttleTimeMs: 0,
       supportedFeatures: [{ name: 'metadata.version', minVersion: 1, maxVersion: ctx.services.metadataVersion }],
       finalizedFeaturesEpoch: BigInt(image.provenance.offset),

@@ -44,8 +44,10 @@ export const describeTopicPartitionsHandler = defineHandler({
           leaderEpoch: p.leaderEpoch,
           replicaNodes: p.replicas,
           isrNodes: p.isr,
-          eligibleLeaderReplicas: null,
-          lastKnownElr: null,
+          // Nullable in the schema, but Kafka's broker always sends lists (empty without KIP-966
+          // ELR); Kafka's Admin client dereferences them (NullPointerException in describeTopics).
+          eligibleLeaderReplicas: [],
+          lastKnownElr: [],
           offlineReplicas: [],
         })),
         topicAuthorizedOperations: -2147483648,

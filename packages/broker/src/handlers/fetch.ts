@@ -13,7 +13,7 @@ import { ApiKey, ErrorCode, FetchRequest, FetchResponse, ZERO_UUID } from '@naga
 import type { MetadataImage } from '@nagare/metadata';
 import { FetchSession, SessionPartition, partitionKey } from '../fetch-session';
 import { Purgatory } from '../purgatory';
-import type { PartitionReadResult } from '../replica-manager';
+import { EMPTY_RECORDS, PartitionReadResult } from '../replica-manager';
 import { defineHandler, RequestContext } from './types';
 
 interface Wanted {
@@ -118,7 +118,9 @@ function readAll(ctx: RequestContext, wanted: Wanted[], req: FetchRequest): { re
   const results = wanted.map((w) => {
     if (w.errorCode !== undefined) {
       anyError = true;
-      return { errorCode: w.errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null, abortedTransactions: null, bytes: 0 };
+      // Kafka answers every partition with records, empty for errors (never null: librdkafka
+      // rejects the whole response on a null MessageSet and never sees the error).
+      return { errorCode: w.errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY_RECORDS, abortedTransactions: null, bytes: 0 };
     }
     const r = ctx.services.replicas.read(
       { topic: w.topic, partition: w.partition, fetchOffset: w.fetchOffset, maxBytes: w.maxBytes, currentLeaderEpoch: w.currentLeaderEpoch },

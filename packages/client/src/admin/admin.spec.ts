@@ -8,8 +8,6 @@ import { encodeAssignment, encodeSubscription } from '../group/consumer-protocol
 import { FakeCluster } from '../testing/fake-broker';
 import { Admin, ConfigResourceType, ConfigSource, throwIfAnyError } from './admin';
 
-jest.setTimeout(20000);
-
 describe('Admin (scripted 3-broker cluster)', () => {
   let fake: FakeCluster;
   let admin: Admin;

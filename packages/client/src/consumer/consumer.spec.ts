@@ -4,8 +4,6 @@ import { FakeCluster, FakeRequest } from '../testing/fake-broker';
 import { consumeN, delay, waitFor } from '../testing/helpers';
 import { Consumer, ConsumerOptions } from './consumer';
 
-jest.setTimeout(20000);
-
 const T0 = 1_700_000_000_000;
 
 /** Builds a batch of values at an offset. */

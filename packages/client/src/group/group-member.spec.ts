@@ -5,8 +5,6 @@ import { FakeCluster, FakeRequest } from '../testing/fake-broker';
 import { waitFor } from '../testing/helpers';
 import { GroupMember, GroupMemberOptions, JoinCompleteArgs } from './group-member';
 
-jest.setTimeout(20000);
-
 describe('GroupMember (scripted coordinator)', () => {
   let fake: FakeCluster;
   let cluster: Cluster;

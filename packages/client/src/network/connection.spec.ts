@@ -2,10 +2,9 @@ import * as net from 'node:net';
 import { NagareError, silentLogger, systemClock, systemScheduler } from '@nagare/common';
 import { ApiKey, ErrorCode, KafkaProtocolError } from '@nagare/protocol';
 import { CLOSE, FakeBroker, NO_RESPONSE } from '../testing/fake-broker';
+import { waitFor } from '../testing/helpers';
 import { ExponentialBackoff } from './backoff';
 import { BrokerConnection, ConnectionConfig } from './connection';
-
-jest.setTimeout(20000);
 
 function config(over: Partial<ConnectionConfig> = {}): ConnectionConfig {
   return {
@@ -111,7 +110,9 @@ describe('BrokerConnection', () => {
     conn = new BrokerConnection(1, broker.host, broker.port, config({ maxInFlight: 2 }));
     await conn.connect();
     const all = Array.from({ length: 5 }, () => conn!.request(ApiKey.Metadata, metadataBody));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => broker.requestsFor(ApiKey.Metadata).length === 2, 20000, 'two requests at the broker');
+    // A third would be on its way by now if the limit did not hold.
+    await new Promise((r) => setTimeout(r, 50));
     expect(broker.requestsFor(ApiKey.Metadata)).toHaveLength(2);
     expect(conn.inFlightCount).toBe(5);
     for (let i = 0; i < 5; i++) {
@@ -141,6 +142,26 @@ describe('BrokerConnection', () => {
     expect(broker.requestsFor(ApiKey.ApiVersions)).toHaveLength(2);
   });
 
+  test('a peer that accepts TCP but never answers: REQUEST_TIMED_OUT after request.timeout.ms, saying so', async () => {
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((c) => {
+      accepted.push(c);
+      c.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      conn = new BrokerConnection(1, '127.0.0.1', port, config({ requestTimeoutMs: 300 }));
+      const e = await conn.request(ApiKey.Metadata, metadataBody).catch((x) => x);
+      expect(e).toMatchObject({ kind: 'REQUEST_TIMED_OUT' });
+      expect((e as Error).message).toMatch(new RegExp(`^no answer from 127\\.0\\.0\\.1:${port} within 300 ms \\(ApiVersions request`));
+    } finally {
+      conn?.close();
+      for (const c of accepted) c.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
   test('per-request timeout override (JoinGroup waits longer)', async () => {
     broker.on(ApiKey.Metadata, async () => {
       await new Promise((r) => setTimeout(r, 400));
@@ -148,7 +169,7 @@ describe('BrokerConnection', () => {
     });
     conn = new BrokerConnection(1, broker.host, broker.port, config({ requestTimeoutMs: 200 }));
     await conn.connect();
-    await expect(conn.request(ApiKey.Metadata, metadataBody, { timeoutMs: 1000 })).resolves.toBeDefined();
+    await expect(conn.request(ApiKey.Metadata, metadataBody, { timeoutMs: 10000 })).resolves.toBeDefined();
   });
 
   test('a dropped connection fails in-flight requests with CONNECTION_FAILED and tells listeners', async () => {
@@ -174,7 +195,8 @@ describe('BrokerConnection', () => {
     // Nominal 50, 100, 200, 400, 800 (+-20% jitter).
     [50, 100, 200, 400, 800].forEach((nominal, i) => {
       expect(gaps[i]).toBeGreaterThanOrEqual(nominal * 0.8 - 5);
-      expect(gaps[i]).toBeLessThanOrEqual(nominal * 1.2 + 150);
+      // (Upper bound loose: a loaded machine delays timers, never shortens them.)
+      expect(gaps[i]).toBeLessThanOrEqual(nominal * 1.2 + 1000);
     });
     broker = await FakeBroker.start(1); // for afterEach
   });

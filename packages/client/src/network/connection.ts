@@ -367,7 +367,7 @@ export class BrokerConnection {
     p.reject(
       new NagareError(
         'REQUEST_TIMED_OUT',
-        `${apiByKey(p.apiKey)?.name ?? p.apiKey} request to ${this.address} (node ${this.nodeId}) timed out after ${p.timeoutMs} ms`,
+        `no answer from ${this.address} within ${p.timeoutMs} ms (${apiByKey(p.apiKey)?.name ?? p.apiKey} request to node ${this.nodeId}; request.timeout.ms)`,
       ),
     );
     this.config.logger.debug({ node: this.nodeId, apiKey: p.apiKey }, 'request timed out, disconnecting');

@@ -6,8 +6,6 @@ import { waitFor } from '../testing/helpers';
 import { murmur2Partition } from './partitioner';
 import { Producer, ProducerOptions } from './producer';
 
-jest.setTimeout(20000);
-
 interface Written {
   topic: string;
   partition: number;

@@ -474,7 +474,7 @@ export interface ApiDefinition {
   readonly response: MessageCodec<any>;
 }
 
-/** Every API, by ascending key. */
+/** Every API, by ascending key. `request` and `response` load their codec on first read. */
 export const APIS: readonly ApiDefinition[] = [
   {
     apiKey: 0,
@@ -484,8 +484,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 9,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: ProduceRequestCodec,
-    response: ProduceResponseCodec,
+    get request() {
+      return ProduceRequestCodec;
+    },
+    get response() {
+      return ProduceResponseCodec;
+    },
   },
   {
     apiKey: 1,
@@ -495,8 +499,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 12,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: FetchRequestCodec,
-    response: FetchResponseCodec,
+    get request() {
+      return FetchRequestCodec;
+    },
+    get response() {
+      return FetchResponseCodec;
+    },
   },
   {
     apiKey: 2,
@@ -506,8 +514,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 6,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: ListOffsetsRequestCodec,
-    response: ListOffsetsResponseCodec,
+    get request() {
+      return ListOffsetsRequestCodec;
+    },
+    get response() {
+      return ListOffsetsResponseCodec;
+    },
   },
   {
     apiKey: 3,
@@ -517,8 +529,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 9,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: MetadataRequestCodec,
-    response: MetadataResponseCodec,
+    get request() {
+      return MetadataRequestCodec;
+    },
+    get response() {
+      return MetadataResponseCodec;
+    },
   },
   {
     apiKey: 4,
@@ -528,8 +544,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 4,
     latestVersionUnstable: false,
     listeners: ["zkBroker"],
-    request: LeaderAndIsrRequestCodec,
-    response: LeaderAndIsrResponseCodec,
+    get request() {
+      return LeaderAndIsrRequestCodec;
+    },
+    get response() {
+      return LeaderAndIsrResponseCodec;
+    },
   },
   {
     apiKey: 5,
@@ -539,8 +559,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker"],
-    request: StopReplicaRequestCodec,
-    response: StopReplicaResponseCodec,
+    get request() {
+      return StopReplicaRequestCodec;
+    },
+    get response() {
+      return StopReplicaResponseCodec;
+    },
   },
   {
     apiKey: 6,
@@ -550,8 +574,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 6,
     latestVersionUnstable: false,
     listeners: ["zkBroker"],
-    request: UpdateMetadataRequestCodec,
-    response: UpdateMetadataResponseCodec,
+    get request() {
+      return UpdateMetadataRequestCodec;
+    },
+    get response() {
+      return UpdateMetadataResponseCodec;
+    },
   },
   {
     apiKey: 7,
@@ -561,8 +589,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 3,
     latestVersionUnstable: false,
     listeners: ["zkBroker","controller"],
-    request: ControlledShutdownRequestCodec,
-    response: ControlledShutdownResponseCodec,
+    get request() {
+      return ControlledShutdownRequestCodec;
+    },
+    get response() {
+      return ControlledShutdownResponseCodec;
+    },
   },
   {
     apiKey: 8,
@@ -572,8 +604,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 8,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: OffsetCommitRequestCodec,
-    response: OffsetCommitResponseCodec,
+    get request() {
+      return OffsetCommitRequestCodec;
+    },
+    get response() {
+      return OffsetCommitResponseCodec;
+    },
   },
   {
     apiKey: 9,
@@ -583,8 +619,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 6,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: OffsetFetchRequestCodec,
-    response: OffsetFetchResponseCodec,
+    get request() {
+      return OffsetFetchRequestCodec;
+    },
+    get response() {
+      return OffsetFetchResponseCodec;
+    },
   },
   {
     apiKey: 10,
@@ -594,8 +634,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 3,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: FindCoordinatorRequestCodec,
-    response: FindCoordinatorResponseCodec,
+    get request() {
+      return FindCoordinatorRequestCodec;
+    },
+    get response() {
+      return FindCoordinatorResponseCodec;
+    },
   },
   {
     apiKey: 11,
@@ -605,8 +649,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 6,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: JoinGroupRequestCodec,
-    response: JoinGroupResponseCodec,
+    get request() {
+      return JoinGroupRequestCodec;
+    },
+    get response() {
+      return JoinGroupResponseCodec;
+    },
   },
   {
     apiKey: 12,
@@ -616,8 +664,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 4,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: HeartbeatRequestCodec,
-    response: HeartbeatResponseCodec,
+    get request() {
+      return HeartbeatRequestCodec;
+    },
+    get response() {
+      return HeartbeatResponseCodec;
+    },
   },
   {
     apiKey: 13,
@@ -627,8 +679,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 4,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: LeaveGroupRequestCodec,
-    response: LeaveGroupResponseCodec,
+    get request() {
+      return LeaveGroupRequestCodec;
+    },
+    get response() {
+      return LeaveGroupResponseCodec;
+    },
   },
   {
     apiKey: 14,
@@ -638,8 +694,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 4,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: SyncGroupRequestCodec,
-    response: SyncGroupResponseCodec,
+    get request() {
+      return SyncGroupRequestCodec;
+    },
+    get response() {
+      return SyncGroupResponseCodec;
+    },
   },
   {
     apiKey: 15,
@@ -649,8 +709,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 5,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: DescribeGroupsRequestCodec,
-    response: DescribeGroupsResponseCodec,
+    get request() {
+      return DescribeGroupsRequestCodec;
+    },
+    get response() {
+      return DescribeGroupsResponseCodec;
+    },
   },
   {
     apiKey: 16,
@@ -660,8 +724,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 3,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: ListGroupsRequestCodec,
-    response: ListGroupsResponseCodec,
+    get request() {
+      return ListGroupsRequestCodec;
+    },
+    get response() {
+      return ListGroupsResponseCodec;
+    },
   },
   {
     apiKey: 17,
@@ -671,8 +739,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: -1,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: SaslHandshakeRequestCodec,
-    response: SaslHandshakeResponseCodec,
+    get request() {
+      return SaslHandshakeRequestCodec;
+    },
+    get response() {
+      return SaslHandshakeResponseCodec;
+    },
   },
   {
     apiKey: 18,
@@ -682,8 +754,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 3,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: ApiVersionsRequestCodec,
-    response: ApiVersionsResponseCodec,
+    get request() {
+      return ApiVersionsRequestCodec;
+    },
+    get response() {
+      return ApiVersionsResponseCodec;
+    },
   },
   {
     apiKey: 19,
@@ -693,8 +769,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 5,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: CreateTopicsRequestCodec,
-    response: CreateTopicsResponseCodec,
+    get request() {
+      return CreateTopicsRequestCodec;
+    },
+    get response() {
+      return CreateTopicsResponseCodec;
+    },
   },
   {
     apiKey: 20,
@@ -704,8 +784,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 4,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: DeleteTopicsRequestCodec,
-    response: DeleteTopicsResponseCodec,
+    get request() {
+      return DeleteTopicsRequestCodec;
+    },
+    get response() {
+      return DeleteTopicsResponseCodec;
+    },
   },
   {
     apiKey: 21,
@@ -715,8 +799,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: DeleteRecordsRequestCodec,
-    response: DeleteRecordsResponseCodec,
+    get request() {
+      return DeleteRecordsRequestCodec;
+    },
+    get response() {
+      return DeleteRecordsResponseCodec;
+    },
   },
   {
     apiKey: 22,
@@ -726,8 +814,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: InitProducerIdRequestCodec,
-    response: InitProducerIdResponseCodec,
+    get request() {
+      return InitProducerIdRequestCodec;
+    },
+    get response() {
+      return InitProducerIdResponseCodec;
+    },
   },
   {
     apiKey: 23,
@@ -737,8 +829,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 4,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: OffsetForLeaderEpochRequestCodec,
-    response: OffsetForLeaderEpochResponseCodec,
+    get request() {
+      return OffsetForLeaderEpochRequestCodec;
+    },
+    get response() {
+      return OffsetForLeaderEpochResponseCodec;
+    },
   },
   {
     apiKey: 24,
@@ -748,8 +844,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 3,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: AddPartitionsToTxnRequestCodec,
-    response: AddPartitionsToTxnResponseCodec,
+    get request() {
+      return AddPartitionsToTxnRequestCodec;
+    },
+    get response() {
+      return AddPartitionsToTxnResponseCodec;
+    },
   },
   {
     apiKey: 25,
@@ -759,8 +859,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 3,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: AddOffsetsToTxnRequestCodec,
-    response: AddOffsetsToTxnResponseCodec,
+    get request() {
+      return AddOffsetsToTxnRequestCodec;
+    },
+    get response() {
+      return AddOffsetsToTxnResponseCodec;
+    },
   },
   {
     apiKey: 26,
@@ -770,8 +874,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 3,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: EndTxnRequestCodec,
-    response: EndTxnResponseCodec,
+    get request() {
+      return EndTxnRequestCodec;
+    },
+    get response() {
+      return EndTxnResponseCodec;
+    },
   },
   {
     apiKey: 27,
@@ -781,8 +889,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 1,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: WriteTxnMarkersRequestCodec,
-    response: WriteTxnMarkersResponseCodec,
+    get request() {
+      return WriteTxnMarkersRequestCodec;
+    },
+    get response() {
+      return WriteTxnMarkersResponseCodec;
+    },
   },
   {
     apiKey: 28,
@@ -792,8 +904,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 3,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: TxnOffsetCommitRequestCodec,
-    response: TxnOffsetCommitResponseCodec,
+    get request() {
+      return TxnOffsetCommitRequestCodec;
+    },
+    get response() {
+      return TxnOffsetCommitResponseCodec;
+    },
   },
   {
     apiKey: 29,
@@ -803,8 +919,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: DescribeAclsRequestCodec,
-    response: DescribeAclsResponseCodec,
+    get request() {
+      return DescribeAclsRequestCodec;
+    },
+    get response() {
+      return DescribeAclsResponseCodec;
+    },
   },
   {
     apiKey: 30,
@@ -814,8 +934,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: CreateAclsRequestCodec,
-    response: CreateAclsResponseCodec,
+    get request() {
+      return CreateAclsRequestCodec;
+    },
+    get response() {
+      return CreateAclsResponseCodec;
+    },
   },
   {
     apiKey: 31,
@@ -825,8 +949,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: DeleteAclsRequestCodec,
-    response: DeleteAclsResponseCodec,
+    get request() {
+      return DeleteAclsRequestCodec;
+    },
+    get response() {
+      return DeleteAclsResponseCodec;
+    },
   },
   {
     apiKey: 32,
@@ -836,8 +964,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 4,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: DescribeConfigsRequestCodec,
-    response: DescribeConfigsResponseCodec,
+    get request() {
+      return DescribeConfigsRequestCodec;
+    },
+    get response() {
+      return DescribeConfigsResponseCodec;
+    },
   },
   {
     apiKey: 33,
@@ -847,8 +979,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: AlterConfigsRequestCodec,
-    response: AlterConfigsResponseCodec,
+    get request() {
+      return AlterConfigsRequestCodec;
+    },
+    get response() {
+      return AlterConfigsResponseCodec;
+    },
   },
   {
     apiKey: 34,
@@ -858,8 +994,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: AlterReplicaLogDirsRequestCodec,
-    response: AlterReplicaLogDirsResponseCodec,
+    get request() {
+      return AlterReplicaLogDirsRequestCodec;
+    },
+    get response() {
+      return AlterReplicaLogDirsResponseCodec;
+    },
   },
   {
     apiKey: 35,
@@ -869,8 +1009,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: DescribeLogDirsRequestCodec,
-    response: DescribeLogDirsResponseCodec,
+    get request() {
+      return DescribeLogDirsRequestCodec;
+    },
+    get response() {
+      return DescribeLogDirsResponseCodec;
+    },
   },
   {
     apiKey: 36,
@@ -880,8 +1024,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: SaslAuthenticateRequestCodec,
-    response: SaslAuthenticateResponseCodec,
+    get request() {
+      return SaslAuthenticateRequestCodec;
+    },
+    get response() {
+      return SaslAuthenticateResponseCodec;
+    },
   },
   {
     apiKey: 37,
@@ -891,8 +1039,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: CreatePartitionsRequestCodec,
-    response: CreatePartitionsResponseCodec,
+    get request() {
+      return CreatePartitionsRequestCodec;
+    },
+    get response() {
+      return CreatePartitionsResponseCodec;
+    },
   },
   {
     apiKey: 38,
@@ -902,8 +1054,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: CreateDelegationTokenRequestCodec,
-    response: CreateDelegationTokenResponseCodec,
+    get request() {
+      return CreateDelegationTokenRequestCodec;
+    },
+    get response() {
+      return CreateDelegationTokenResponseCodec;
+    },
   },
   {
     apiKey: 39,
@@ -913,8 +1069,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: RenewDelegationTokenRequestCodec,
-    response: RenewDelegationTokenResponseCodec,
+    get request() {
+      return RenewDelegationTokenRequestCodec;
+    },
+    get response() {
+      return RenewDelegationTokenResponseCodec;
+    },
   },
   {
     apiKey: 40,
@@ -924,8 +1084,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: ExpireDelegationTokenRequestCodec,
-    response: ExpireDelegationTokenResponseCodec,
+    get request() {
+      return ExpireDelegationTokenRequestCodec;
+    },
+    get response() {
+      return ExpireDelegationTokenResponseCodec;
+    },
   },
   {
     apiKey: 41,
@@ -935,8 +1099,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: DescribeDelegationTokenRequestCodec,
-    response: DescribeDelegationTokenResponseCodec,
+    get request() {
+      return DescribeDelegationTokenRequestCodec;
+    },
+    get response() {
+      return DescribeDelegationTokenResponseCodec;
+    },
   },
   {
     apiKey: 42,
@@ -946,8 +1114,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: DeleteGroupsRequestCodec,
-    response: DeleteGroupsResponseCodec,
+    get request() {
+      return DeleteGroupsRequestCodec;
+    },
+    get response() {
+      return DeleteGroupsResponseCodec;
+    },
   },
   {
     apiKey: 43,
@@ -957,8 +1129,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 2,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: ElectLeadersRequestCodec,
-    response: ElectLeadersResponseCodec,
+    get request() {
+      return ElectLeadersRequestCodec;
+    },
+    get response() {
+      return ElectLeadersResponseCodec;
+    },
   },
   {
     apiKey: 44,
@@ -968,8 +1144,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 1,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: IncrementalAlterConfigsRequestCodec,
-    response: IncrementalAlterConfigsResponseCodec,
+    get request() {
+      return IncrementalAlterConfigsRequestCodec;
+    },
+    get response() {
+      return IncrementalAlterConfigsResponseCodec;
+    },
   },
   {
     apiKey: 45,
@@ -979,8 +1159,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker","controller","zkBroker"],
-    request: AlterPartitionReassignmentsRequestCodec,
-    response: AlterPartitionReassignmentsResponseCodec,
+    get request() {
+      return AlterPartitionReassignmentsRequestCodec;
+    },
+    get response() {
+      return AlterPartitionReassignmentsResponseCodec;
+    },
   },
   {
     apiKey: 46,
@@ -990,8 +1174,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker","controller","zkBroker"],
-    request: ListPartitionReassignmentsRequestCodec,
-    response: ListPartitionReassignmentsResponseCodec,
+    get request() {
+      return ListPartitionReassignmentsRequestCodec;
+    },
+    get response() {
+      return ListPartitionReassignmentsResponseCodec;
+    },
   },
   {
     apiKey: 47,
@@ -1001,8 +1189,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: -1,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: OffsetDeleteRequestCodec,
-    response: OffsetDeleteResponseCodec,
+    get request() {
+      return OffsetDeleteRequestCodec;
+    },
+    get response() {
+      return OffsetDeleteResponseCodec;
+    },
   },
   {
     apiKey: 48,
@@ -1012,8 +1204,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 1,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: DescribeClientQuotasRequestCodec,
-    response: DescribeClientQuotasResponseCodec,
+    get request() {
+      return DescribeClientQuotasRequestCodec;
+    },
+    get response() {
+      return DescribeClientQuotasResponseCodec;
+    },
   },
   {
     apiKey: 49,
@@ -1023,8 +1219,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 1,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: AlterClientQuotasRequestCodec,
-    response: AlterClientQuotasResponseCodec,
+    get request() {
+      return AlterClientQuotasRequestCodec;
+    },
+    get response() {
+      return AlterClientQuotasResponseCodec;
+    },
   },
   {
     apiKey: 50,
@@ -1034,8 +1234,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: DescribeUserScramCredentialsRequestCodec,
-    response: DescribeUserScramCredentialsResponseCodec,
+    get request() {
+      return DescribeUserScramCredentialsRequestCodec;
+    },
+    get response() {
+      return DescribeUserScramCredentialsResponseCodec;
+    },
   },
   {
     apiKey: 51,
@@ -1045,8 +1249,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: AlterUserScramCredentialsRequestCodec,
-    response: AlterUserScramCredentialsResponseCodec,
+    get request() {
+      return AlterUserScramCredentialsRequestCodec;
+    },
+    get response() {
+      return AlterUserScramCredentialsResponseCodec;
+    },
   },
   {
     apiKey: 52,
@@ -1056,8 +1264,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: VoteRequestCodec,
-    response: VoteResponseCodec,
+    get request() {
+      return VoteRequestCodec;
+    },
+    get response() {
+      return VoteResponseCodec;
+    },
   },
   {
     apiKey: 53,
@@ -1067,8 +1279,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 1,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: BeginQuorumEpochRequestCodec,
-    response: BeginQuorumEpochResponseCodec,
+    get request() {
+      return BeginQuorumEpochRequestCodec;
+    },
+    get response() {
+      return BeginQuorumEpochResponseCodec;
+    },
   },
   {
     apiKey: 54,
@@ -1078,8 +1294,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 1,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: EndQuorumEpochRequestCodec,
-    response: EndQuorumEpochResponseCodec,
+    get request() {
+      return EndQuorumEpochRequestCodec;
+    },
+    get response() {
+      return EndQuorumEpochResponseCodec;
+    },
   },
   {
     apiKey: 55,
@@ -1089,8 +1309,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker","controller"],
-    request: DescribeQuorumRequestCodec,
-    response: DescribeQuorumResponseCodec,
+    get request() {
+      return DescribeQuorumRequestCodec;
+    },
+    get response() {
+      return DescribeQuorumResponseCodec;
+    },
   },
   {
     apiKey: 56,
@@ -1100,8 +1324,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","controller"],
-    request: AlterPartitionRequestCodec,
-    response: AlterPartitionResponseCodec,
+    get request() {
+      return AlterPartitionRequestCodec;
+    },
+    get response() {
+      return AlterPartitionResponseCodec;
+    },
   },
   {
     apiKey: 57,
@@ -1111,8 +1339,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: UpdateFeaturesRequestCodec,
-    response: UpdateFeaturesResponseCodec,
+    get request() {
+      return UpdateFeaturesRequestCodec;
+    },
+    get response() {
+      return UpdateFeaturesResponseCodec;
+    },
   },
   {
     apiKey: 58,
@@ -1122,8 +1354,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller","zkBroker"],
-    request: EnvelopeRequestCodec,
-    response: EnvelopeResponseCodec,
+    get request() {
+      return EnvelopeRequestCodec;
+    },
+    get response() {
+      return EnvelopeResponseCodec;
+    },
   },
   {
     apiKey: 59,
@@ -1133,8 +1369,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: FetchSnapshotRequestCodec,
-    response: FetchSnapshotResponseCodec,
+    get request() {
+      return FetchSnapshotRequestCodec;
+    },
+    get response() {
+      return FetchSnapshotResponseCodec;
+    },
   },
   {
     apiKey: 60,
@@ -1144,8 +1384,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker","controller"],
-    request: DescribeClusterRequestCodec,
-    response: DescribeClusterResponseCodec,
+    get request() {
+      return DescribeClusterRequestCodec;
+    },
+    get response() {
+      return DescribeClusterResponseCodec;
+    },
   },
   {
     apiKey: 61,
@@ -1155,8 +1399,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: DescribeProducersRequestCodec,
-    response: DescribeProducersResponseCodec,
+    get request() {
+      return DescribeProducersRequestCodec;
+    },
+    get response() {
+      return DescribeProducersResponseCodec;
+    },
   },
   {
     apiKey: 62,
@@ -1166,8 +1414,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: BrokerRegistrationRequestCodec,
-    response: BrokerRegistrationResponseCodec,
+    get request() {
+      return BrokerRegistrationRequestCodec;
+    },
+    get response() {
+      return BrokerRegistrationResponseCodec;
+    },
   },
   {
     apiKey: 63,
@@ -1177,8 +1429,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: BrokerHeartbeatRequestCodec,
-    response: BrokerHeartbeatResponseCodec,
+    get request() {
+      return BrokerHeartbeatRequestCodec;
+    },
+    get response() {
+      return BrokerHeartbeatResponseCodec;
+    },
   },
   {
     apiKey: 64,
@@ -1188,8 +1444,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker","controller"],
-    request: UnregisterBrokerRequestCodec,
-    response: UnregisterBrokerResponseCodec,
+    get request() {
+      return UnregisterBrokerRequestCodec;
+    },
+    get response() {
+      return UnregisterBrokerResponseCodec;
+    },
   },
   {
     apiKey: 65,
@@ -1199,8 +1459,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: DescribeTransactionsRequestCodec,
-    response: DescribeTransactionsResponseCodec,
+    get request() {
+      return DescribeTransactionsRequestCodec;
+    },
+    get response() {
+      return DescribeTransactionsResponseCodec;
+    },
   },
   {
     apiKey: 66,
@@ -1210,8 +1474,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","broker"],
-    request: ListTransactionsRequestCodec,
-    response: ListTransactionsResponseCodec,
+    get request() {
+      return ListTransactionsRequestCodec;
+    },
+    get response() {
+      return ListTransactionsResponseCodec;
+    },
   },
   {
     apiKey: 67,
@@ -1221,8 +1489,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["zkBroker","controller"],
-    request: AllocateProducerIdsRequestCodec,
-    response: AllocateProducerIdsResponseCodec,
+    get request() {
+      return AllocateProducerIdsRequestCodec;
+    },
+    get response() {
+      return AllocateProducerIdsResponseCodec;
+    },
   },
   {
     apiKey: 68,
@@ -1232,8 +1504,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker"],
-    request: ConsumerGroupHeartbeatRequestCodec,
-    response: ConsumerGroupHeartbeatResponseCodec,
+    get request() {
+      return ConsumerGroupHeartbeatRequestCodec;
+    },
+    get response() {
+      return ConsumerGroupHeartbeatResponseCodec;
+    },
   },
   {
     apiKey: 69,
@@ -1243,8 +1519,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker"],
-    request: ConsumerGroupDescribeRequestCodec,
-    response: ConsumerGroupDescribeResponseCodec,
+    get request() {
+      return ConsumerGroupDescribeRequestCodec;
+    },
+    get response() {
+      return ConsumerGroupDescribeResponseCodec;
+    },
   },
   {
     apiKey: 70,
@@ -1254,8 +1534,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: ControllerRegistrationRequestCodec,
-    response: ControllerRegistrationResponseCodec,
+    get request() {
+      return ControllerRegistrationRequestCodec;
+    },
+    get response() {
+      return ControllerRegistrationResponseCodec;
+    },
   },
   {
     apiKey: 71,
@@ -1265,8 +1549,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker"],
-    request: GetTelemetrySubscriptionsRequestCodec,
-    response: GetTelemetrySubscriptionsResponseCodec,
+    get request() {
+      return GetTelemetrySubscriptionsRequestCodec;
+    },
+    get response() {
+      return GetTelemetrySubscriptionsResponseCodec;
+    },
   },
   {
     apiKey: 72,
@@ -1276,8 +1564,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker"],
-    request: PushTelemetryRequestCodec,
-    response: PushTelemetryResponseCodec,
+    get request() {
+      return PushTelemetryRequestCodec;
+    },
+    get response() {
+      return PushTelemetryResponseCodec;
+    },
   },
   {
     apiKey: 73,
@@ -1287,8 +1579,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: AssignReplicasToDirsRequestCodec,
-    response: AssignReplicasToDirsResponseCodec,
+    get request() {
+      return AssignReplicasToDirsRequestCodec;
+    },
+    get response() {
+      return AssignReplicasToDirsResponseCodec;
+    },
   },
   {
     apiKey: 74,
@@ -1298,8 +1594,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker"],
-    request: ListClientMetricsResourcesRequestCodec,
-    response: ListClientMetricsResourcesResponseCodec,
+    get request() {
+      return ListClientMetricsResourcesRequestCodec;
+    },
+    get response() {
+      return ListClientMetricsResourcesResponseCodec;
+    },
   },
   {
     apiKey: 75,
@@ -1309,8 +1609,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker"],
-    request: DescribeTopicPartitionsRequestCodec,
-    response: DescribeTopicPartitionsResponseCodec,
+    get request() {
+      return DescribeTopicPartitionsRequestCodec;
+    },
+    get response() {
+      return DescribeTopicPartitionsResponseCodec;
+    },
   },
   {
     apiKey: 76,
@@ -1320,8 +1624,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: ShareGroupHeartbeatRequestCodec,
-    response: ShareGroupHeartbeatResponseCodec,
+    get request() {
+      return ShareGroupHeartbeatRequestCodec;
+    },
+    get response() {
+      return ShareGroupHeartbeatResponseCodec;
+    },
   },
   {
     apiKey: 77,
@@ -1331,8 +1639,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: ShareGroupDescribeRequestCodec,
-    response: ShareGroupDescribeResponseCodec,
+    get request() {
+      return ShareGroupDescribeRequestCodec;
+    },
+    get response() {
+      return ShareGroupDescribeResponseCodec;
+    },
   },
   {
     apiKey: 78,
@@ -1342,8 +1654,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: ShareFetchRequestCodec,
-    response: ShareFetchResponseCodec,
+    get request() {
+      return ShareFetchRequestCodec;
+    },
+    get response() {
+      return ShareFetchResponseCodec;
+    },
   },
   {
     apiKey: 79,
@@ -1353,8 +1669,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: ShareAcknowledgeRequestCodec,
-    response: ShareAcknowledgeResponseCodec,
+    get request() {
+      return ShareAcknowledgeRequestCodec;
+    },
+    get response() {
+      return ShareAcknowledgeResponseCodec;
+    },
   },
   {
     apiKey: 80,
@@ -1364,8 +1684,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller","broker"],
-    request: AddRaftVoterRequestCodec,
-    response: AddRaftVoterResponseCodec,
+    get request() {
+      return AddRaftVoterRequestCodec;
+    },
+    get response() {
+      return AddRaftVoterResponseCodec;
+    },
   },
   {
     apiKey: 81,
@@ -1375,8 +1699,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller","broker"],
-    request: RemoveRaftVoterRequestCodec,
-    response: RemoveRaftVoterResponseCodec,
+    get request() {
+      return RemoveRaftVoterRequestCodec;
+    },
+    get response() {
+      return RemoveRaftVoterResponseCodec;
+    },
   },
   {
     apiKey: 82,
@@ -1386,8 +1714,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["controller"],
-    request: UpdateRaftVoterRequestCodec,
-    response: UpdateRaftVoterResponseCodec,
+    get request() {
+      return UpdateRaftVoterRequestCodec;
+    },
+    get response() {
+      return UpdateRaftVoterResponseCodec;
+    },
   },
   {
     apiKey: 83,
@@ -1397,8 +1729,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: InitializeShareGroupStateRequestCodec,
-    response: InitializeShareGroupStateResponseCodec,
+    get request() {
+      return InitializeShareGroupStateRequestCodec;
+    },
+    get response() {
+      return InitializeShareGroupStateResponseCodec;
+    },
   },
   {
     apiKey: 84,
@@ -1408,8 +1744,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: ReadShareGroupStateRequestCodec,
-    response: ReadShareGroupStateResponseCodec,
+    get request() {
+      return ReadShareGroupStateRequestCodec;
+    },
+    get response() {
+      return ReadShareGroupStateResponseCodec;
+    },
   },
   {
     apiKey: 85,
@@ -1419,8 +1759,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: WriteShareGroupStateRequestCodec,
-    response: WriteShareGroupStateResponseCodec,
+    get request() {
+      return WriteShareGroupStateRequestCodec;
+    },
+    get response() {
+      return WriteShareGroupStateResponseCodec;
+    },
   },
   {
     apiKey: 86,
@@ -1430,8 +1774,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: DeleteShareGroupStateRequestCodec,
-    response: DeleteShareGroupStateResponseCodec,
+    get request() {
+      return DeleteShareGroupStateRequestCodec;
+    },
+    get response() {
+      return DeleteShareGroupStateResponseCodec;
+    },
   },
   {
     apiKey: 87,
@@ -1441,8 +1789,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: true,
     listeners: ["broker"],
-    request: ReadShareGroupStateSummaryRequestCodec,
-    response: ReadShareGroupStateSummaryResponseCodec,
+    get request() {
+      return ReadShareGroupStateSummaryRequestCodec;
+    },
+    get response() {
+      return ReadShareGroupStateSummaryResponseCodec;
+    },
   },
   {
     apiKey: 88,
@@ -1452,8 +1804,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker","zkBroker"],
-    request: StreamsGroupHeartbeatRequestCodec,
-    response: StreamsGroupHeartbeatResponseCodec,
+    get request() {
+      return StreamsGroupHeartbeatRequestCodec;
+    },
+    get response() {
+      return StreamsGroupHeartbeatResponseCodec;
+    },
   },
   {
     apiKey: 89,
@@ -1463,8 +1819,12 @@ export const APIS: readonly ApiDefinition[] = [
     flexibleFrom: 0,
     latestVersionUnstable: false,
     listeners: ["broker","zkBroker"],
-    request: StreamsGroupDescribeRequestCodec,
-    response: StreamsGroupDescribeResponseCodec,
+    get request() {
+      return StreamsGroupDescribeRequestCodec;
+    },
+    get response() {
+      return StreamsGroupDescribeResponseCodec;
+    },
   },
 ];
 
