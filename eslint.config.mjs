@@ -25,6 +25,8 @@ export default [
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:runtime', 'type:core', 'type:common'] },
             // Test support (spawning the built server): depends on nothing; only tests may use it (below).
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
+            // Connectors (FileStream, JDBC, PostgreSQL CDC, Elasticsearch) see only the plugin contracts.
+            { sourceTag: 'scope:connector', onlyDependOnLibsWithTags: ['scope:connect-api', 'type:testing'] },
           ],
         },
       ],

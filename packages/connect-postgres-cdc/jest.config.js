@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.js'), displayName: 'connect-postgres-cdc', rootDir: __dirname };
