@@ -1,1 +1,2 @@
 export * from './server-process';
+export * from './postgres';
