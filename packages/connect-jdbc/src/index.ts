@@ -13,3 +13,8 @@ export { parseJdbcUrl, clientConfig, describeUrl } from './util/connection';
 export { TableId, parseTableIdentifier, parseQualifiedIdentifier, quoteIdentifier } from './util/identifiers';
 export { zoneFor, parseTimestampMicros, formatTimestampMicros } from './util/datetime';
 export { parseArrayLiteral } from './util/pg-types';
+export { JdbcSinkConnector, JdbcSinkTask } from './sink/connector';
+export { JdbcSinkConfig, SINK_CONFIG_DEF, type InsertMode, type PrimaryKeyMode } from './sink/config';
+export { extractFieldsMetadata, SinkRecordField, type FieldsMetadata } from './sink/fields-metadata';
+export { PostgresSinkDialect } from './sink/dialect';
+export { TableAlterOrCreateException } from './sink/writer';
