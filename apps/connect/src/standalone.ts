@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Admin } from '@nagare/client';
-import * as fileConnectors from '@nagare/connect-file';
 import {
   FileOffsetBackingStore,
   StandaloneHerder,
@@ -19,6 +18,7 @@ import {
   standaloneWorkerConfig,
 } from '@nagare/connect-runtime';
 import type { Logger } from '@nagare/common';
+import { addBundledConnectors } from './connectors';
 import { consoleLogger } from './logger';
 import { buildRestServer, parseListener } from './rest';
 
@@ -54,7 +54,7 @@ export async function startStandalone(workerPropsFile: string, connectorFiles: s
   const props = parseProperties(readFileSync(workerPropsFile, 'utf8'));
   const config = standaloneWorkerConfig(props);
   const plugins = builtinPlugins();
-  plugins.addModule(fileConnectors as unknown as Record<string, unknown>);
+  addBundledConnectors(plugins);
   plugins.loadPluginPath(config.pluginPath);
   logger.info(`Loaded ${plugins.list().length} plugins`);
   const store = new FileOffsetBackingStore(config.offsetStorageFileFilename);
