@@ -16,6 +16,7 @@ import {
   builtinPlugins,
   parseProperties,
   standaloneWorkerConfig,
+  type Plugins,
 } from '@nagare/connect-runtime';
 import type { Logger } from '@nagare/common';
 import { addBundledConnectors } from './connectors';
@@ -49,11 +50,17 @@ export interface RunningStandalone {
   stop(): Promise<void>;
 }
 
-export async function startStandalone(workerPropsFile: string, connectorFiles: string[], logger: Logger): Promise<RunningStandalone> {
+export interface StandaloneOptions {
+  /** Registers extra plugins before the bundled ones (the first registration of a class name wins). */
+  configurePlugins?: (plugins: Plugins) => void;
+}
+
+export async function startStandalone(workerPropsFile: string, connectorFiles: string[], logger: Logger, options: StandaloneOptions = {}): Promise<RunningStandalone> {
   logger.info('Kafka Connect standalone worker initializing ...');
   const props = parseProperties(readFileSync(workerPropsFile, 'utf8'));
   const config = standaloneWorkerConfig(props);
   const plugins = builtinPlugins();
+  options.configurePlugins?.(plugins);
   addBundledConnectors(plugins);
   plugins.loadPluginPath(config.pluginPath);
   logger.info(`Loaded ${plugins.list().length} plugins`);
