@@ -152,7 +152,7 @@ describe('PostgreSQL CDC (Debezium-compatible)', () => {
       expect(cs.get('snapshot')).toBe('false');
       expect(cs.getWithoutDefault('snapshot')).toBeNull();
       expect(cs.get('lsn')).toBeGreaterThan(0);
-      expect(cs.get('ts_us')).toBe(cs.get('ts_ms') * 1000 + ((cs.get('ts_us') as number) % 1000));
+      expect(cs.get('ts_us')).toBe((cs.get('ts_ms') as number) * 1000 + ((cs.get('ts_us') as number) % 1000));
       expect(BigInt(cs.get('ts_ns') as number | bigint)).toBe(BigInt(cs.get('ts_us') as number) * 1000n);
       expect(src(u).get('txId')).toBe(src(c).get('txId')); // one transaction
       expect(Object.keys(c.sourceOffset()!)).toEqual(['lsn_proc', 'lsn_events_processed', 'messageType', 'lsn', 'txId', 'ts_usec']);
@@ -252,7 +252,7 @@ describe('PostgreSQL CDC (Debezium-compatible)', () => {
       const s2 = after(streamed)!;
       expect(s2.get('withdef')).toBe(42);
       expect(s2.get('x')).toBe('<a/>');
-      expect(s2.schema().equals(a.schema())).toBe(true);
+      expect((s2.schema() as import('@nagare/connect-api').ConnectSchema).equals(a.schema())).toBe(true);
     } finally {
       await task.stop();
     }

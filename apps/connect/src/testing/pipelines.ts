@@ -58,10 +58,10 @@ export class MockedElasticsearch {
   private readonly mock = new Mock();
 
   constructor() {
-    const toMock = (r: FakeEsResponse): unknown =>
-      r.status >= 300 ? new errors.ResponseError({ body: r.body as Record<string, unknown>, statusCode: r.status, headers: {}, warnings: null, meta: {} as never }) : r.body;
-    this.mock.add({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], path: '*' }, (p: { method: string; path: string; querystring: Record<string, unknown>; body: unknown }) =>
-      toMock(this.fake.handle({ method: p.method, path: p.path, querystring: p.querystring, body: p.body })),
+    const toMock = (r: FakeEsResponse): Record<string, unknown> | string | errors.ResponseError =>
+      r.status >= 300 ? new errors.ResponseError({ body: r.body as Record<string, unknown>, statusCode: r.status, headers: {}, warnings: null, meta: {} as never }) : (r.body as Record<string, unknown> | string);
+    this.mock.add({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], path: '*' }, (p) =>
+      toMock(this.fake.handle({ method: String(p.method), path: String(p.path), querystring: p.querystring as Record<string, unknown>, body: p.body })),
     );
   }
 

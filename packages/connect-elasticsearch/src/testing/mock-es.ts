@@ -26,10 +26,10 @@ export class MockedElasticsearch {
   gate: Promise<void> | null = null;
 
   constructor() {
-    const toMock = (r: FakeEsResponse): unknown =>
-      r.status >= 300 ? new errors.ResponseError({ body: r.body as Record<string, unknown>, statusCode: r.status, headers: {}, warnings: null, meta: {} as never }) : r.body;
-    this.mock.add({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], path: '*' }, (p: { method: string; path: string; querystring: Record<string, unknown>; body: unknown }) =>
-      toMock(this.fake.handle({ method: p.method, path: p.path, querystring: p.querystring, body: p.body })),
+    const toMock = (r: FakeEsResponse): Record<string, unknown> | string | errors.ResponseError =>
+      r.status >= 300 ? new errors.ResponseError({ body: r.body as Record<string, unknown>, statusCode: r.status, headers: {}, warnings: null, meta: {} as never }) : (r.body as Record<string, unknown> | string);
+    this.mock.add({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], path: '*' }, (p) =>
+      toMock(this.fake.handle({ method: String(p.method), path: String(p.path), querystring: p.querystring as Record<string, unknown>, body: p.body })),
     );
   }
 
@@ -38,7 +38,7 @@ export class MockedElasticsearch {
     const Base = this.mock.getConnection() as unknown as new (...a: unknown[]) => { request(params: Record<string, unknown>, options: unknown): Promise<unknown> };
     const self = this;
     return class Recording extends Base {
-      async request(params: Record<string, unknown>, options: unknown): Promise<unknown> {
+      override async request(params: Record<string, unknown>, options: unknown): Promise<unknown> {
         const body = params.body;
         self.raw.push({
           method: String(params.method),
