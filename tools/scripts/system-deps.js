@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the programs the interop tests drive are on this machine:
-// kcat and librdkafka (Debian), python3-confluent-kafka (Debian), and, when
+// kcat and librdkafka (Debian), python3-confluent-kafka (Debian), yamllint
+// (Debian, for docker/*.yml), and, when
 // ../shared/java-client (Apache Kafka's Java client and tools) is beside the
 // repository, a JDK and the Debian jars those tools run with. As root with
 // apt-get it installs what is missing; otherwise it stops with one line
@@ -17,6 +18,8 @@ const checks = [
   { pkg: 'kcat', ok: () => has('kcat') },
   { pkg: 'librdkafka-dev', ok: () => fs.existsSync('/usr/include/librdkafka/rdkafka.h') },
   { pkg: 'python3-confluent-kafka', ok: () => spawnSync('/usr/bin/python3', ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0 },
+  // docker/*.yml are linted by apps/server/src/docker.spec.ts
+  { pkg: 'yamllint', ok: () => has('yamllint') },
 ];
 
 // What ../shared/java-client/bin/kafka-run-class.sh puts on the class path
