@@ -37,6 +37,8 @@ export const METADATA_VERSION = 25;
 /** The release name of METADATA_VERSION, as `kafka-storage format` prints it. */
 export const METADATA_VERSION_NAME = '4.0-IV3';
 
+export { FEATURE_LEVELS, consumerProtocolFinalized } from './features';
+
 /**
  * APIs a controller listener serves: those Kafka's message definitions list
  * for the "controller" listener, of the ones this node implements. Fetch is
