@@ -193,6 +193,26 @@ export interface GroupDescription {
   error: KafkaProtocolError | null;
 }
 
+/** A member as ConsumerGroupDescribe (KIP-848) or DescribeGroups tells it. */
+export interface ConsumerGroupMemberDescription extends MemberDescription {
+  /** KIP-848: the member epoch (null for classic groups). */
+  memberEpoch: number | null;
+  /** KIP-848: what the broker's assignor gave the member (null for classic groups). */
+  targetAssignment: TopicPartition[] | null;
+  /** 'consumer' (KIP-848 protocol), 'classic' (JoinGroup/SyncGroup), as KIP-1099 reports it. */
+  memberType: 'consumer' | 'classic' | 'unknown';
+}
+
+/** A consumer group of either kind (Kafka's Admin.describeConsumerGroups). */
+export interface ConsumerGroupDescription extends Omit<GroupDescription, 'members'> {
+  /** 'consumer' for KIP-848 groups, 'classic' for JoinGroup/SyncGroup ones. */
+  type: 'consumer' | 'classic';
+  /** KIP-848: group epoch and target assignment epoch (null for classic groups). */
+  groupEpoch: number | null;
+  assignmentEpoch: number | null;
+  members: ConsumerGroupMemberDescription[];
+}
+
 export interface GroupResult {
   groupId: string;
   error: KafkaProtocolError | null;
@@ -689,6 +709,69 @@ export class Admin {
             subscribedTopics,
           };
         }),
+      };
+    });
+  }
+
+  /**
+   * Consumer groups of both kinds, as Kafka's Admin.describeConsumerGroups:
+   * ConsumerGroupDescribe (KIP-848) first; groups it does not know
+   * (GROUP_ID_NOT_FOUND: classic groups) and brokers without the API are
+   * described with DescribeGroups.
+   */
+  async describeConsumerGroups(groupIds: readonly string[], options: CallOptions & { includeAuthorizedOperations?: boolean } = {}): Promise<ConsumerGroupDescription[]> {
+    type Described = import('@nagare/protocol').ConsumerGroupDescribeResponse.DescribedGroup;
+    let unsupported = false;
+    const r = await this.onCoordinators<Described | null>(groupIds, this.deadline(options), async (coord, groups) => {
+      const conn = this.cluster.coordinatorConnection(coord);
+      try {
+        const res = await conn.request(ApiKey.ConsumerGroupDescribe, () => ({ groupIds: groups, includeAuthorizedOperations: options.includeAuthorizedOperations ?? false }));
+        return new Map(res.groups.map((g) => [g.groupId, { code: g.errorCode, result: g }]));
+      } catch (e) {
+        if (!(e instanceof KafkaProtocolError && e.code === ErrorCode.UNSUPPORTED_VERSION)) throw e;
+        unsupported = true;
+        return new Map(groups.map((g) => [g, { code: ErrorCode.GROUP_ID_NOT_FOUND, result: null }]));
+      }
+    });
+    const classicIds = groupIds.filter((id) => r.get(id)?.code === ErrorCode.GROUP_ID_NOT_FOUND);
+    const classic = new Map((classicIds.length > 0 ? await this.describeGroups(classicIds, options) : []).map((d) => [d.groupId, d]));
+    if (unsupported) this.common.logger.debug({}, 'ConsumerGroupDescribe is not supported by the broker: described with DescribeGroups');
+    const names = (tps: import('@nagare/protocol').ConsumerGroupDescribeResponse.TopicPartitions[]) =>
+      tps.flatMap((tp) => tp.partitions.map((partition) => ({ topic: tp.topicName, partition }))).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    return groupIds.map((groupId): ConsumerGroupDescription => {
+      const c = classic.get(groupId);
+      if (c) {
+        return { ...c, type: 'classic', groupEpoch: null, assignmentEpoch: null, members: c.members.map((m) => ({ ...m, memberEpoch: null, targetAssignment: null, memberType: 'classic' })) };
+      }
+      const e = r.get(groupId)!;
+      const g = e.result;
+      if (!g || e.code !== ErrorCode.NONE) {
+        return { groupId, type: 'consumer', state: '', protocolType: '', protocol: '', groupEpoch: null, assignmentEpoch: null, members: [], coordinator: e.coordinator, authorizedOperations: -2147483648, error: err(e.code, g?.errorMessage, `describe consumer group ${groupId}`) };
+      }
+      return {
+        groupId,
+        type: 'consumer',
+        state: g.groupState,
+        protocolType: CONSUMER_PROTOCOL_TYPE,
+        protocol: g.assignorName,
+        groupEpoch: g.groupEpoch,
+        assignmentEpoch: g.assignmentEpoch,
+        coordinator: e.coordinator,
+        authorizedOperations: g.authorizedOperations,
+        error: null,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId,
+          clientId: m.clientId,
+          host: m.clientHost,
+          metadata: Buffer.alloc(0),
+          assignmentBytes: Buffer.alloc(0),
+          assignment: names(m.assignment.topicPartitions),
+          subscribedTopics: [...m.subscribedTopicNames],
+          memberEpoch: m.memberEpoch,
+          targetAssignment: names(m.targetAssignment.topicPartitions),
+          memberType: m.memberType === 0 ? 'classic' : m.memberType === 1 ? 'consumer' : 'unknown',
+        })),
       };
     });
   }
