@@ -9,7 +9,7 @@
  */
 import { ErrorCode } from '@nagare/protocol';
 import { RecordBatchBuilder, iterateBatches, parseControlRecord, ControlRecordType } from '@nagare/records';
-import type { LoadedBatch, SerializedRecord } from './coordinator';
+import { NO_PRODUCER_ID, type LoadVisitor, type SerializedRecord } from './coordinator';
 import type { OffsetsTopicStore } from './group/store';
 import type { BrokerServices } from './services';
 
@@ -98,35 +98,30 @@ export class OffsetsTopic implements OffsetsTopicStore {
     return this.services.replicas.get(OFFSETS_TOPIC, partition)?.log.logStartOffset ?? 0;
   }
 
-  read(partition: number, offset: number, maxBytes: number): { batches: LoadedBatch[]; nextOffset: number; logEndOffset: number } {
+  read(partition: number, offset: number, maxBytes: number, visitor: LoadVisitor): { nextOffset: number; logEndOffset: number } {
     const p = this.services.replicas.get(OFFSETS_TOPIC, partition);
-    if (!p) return { batches: [], nextOffset: offset, logEndOffset: offset };
+    if (!p) return { nextOffset: offset, logEndOffset: offset };
     const log = p.log;
     const end = log.logEndOffset;
-    if (offset >= end) return { batches: [], nextOffset: end, logEndOffset: end };
+    if (offset >= end) return { nextOffset: end, logEndOffset: end };
     const { records, nextOffset } = log.read(Math.max(offset, log.logStartOffset), maxBytes, { maxOffset: end, minOneMessage: true });
-    const batches: LoadedBatch[] = [];
     for (const batch of iterateBatches(records, { verifyCrc: false })) {
       const h = batch.header;
-      const producerId = BigInt(h.producerId);
+      const producerId = h.producerId === -1 ? NO_PRODUCER_ID : BigInt(h.producerId);
       if (h.isControl) {
         for (const r of batch.records({ verifyCrc: false })) {
           if (r.offset < offset) continue;
           try {
             const c = parseControlRecord(r);
-            if (c.type === ControlRecordType.Commit || c.type === ControlRecordType.Abort) {
-              batches.push({ producerId, producerEpoch: h.producerEpoch, control: c.type === ControlRecordType.Commit ? 'COMMIT' : 'ABORT', records: [] });
-            }
+            if (c.type === ControlRecordType.Commit || c.type === ControlRecordType.Abort) visitor.marker(producerId, h.producerEpoch, c.type === ControlRecordType.Commit ? 'COMMIT' : 'ABORT');
           } catch {
             // Not a transaction marker we know: nothing to replay.
           }
         }
         continue;
       }
-      const out: LoadedBatch['records'] = [];
-      for (const r of batch.records({ verifyCrc: false })) if (r.offset >= offset) out.push({ offset: r.offset, key: r.key, value: r.value });
-      batches.push({ producerId, producerEpoch: h.producerEpoch, control: null, records: out });
+      for (const r of batch.records({ verifyCrc: false })) if (r.offset >= offset) visitor.record(r.offset, r.key, r.value, producerId, h.producerEpoch);
     }
-    return { batches, nextOffset: Math.max(nextOffset, offset), logEndOffset: end };
+    return { nextOffset: Math.max(nextOffset, offset), logEndOffset: end };
   }
 }

@@ -34,6 +34,7 @@ import {
   NO_PRODUCER_ID,
   type CoordinatorLoader,
   type CoordinatorResult,
+  type LoadVisitor,
   type CoordinatorShard,
   type CoordinatorTimer,
   type PartitionWriter,
@@ -188,10 +189,9 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
       const loader = this.opts.loader;
       const chunk = this.opts.loadChunkBytes ?? DEFAULT_LOAD_CHUNK;
       let offset = loader.logStartOffset(partition);
-      let records = 0;
+      const visitor = this.loadVisitor(entry, shard);
       for (;;) {
-        const read = loader.read(partition, offset, chunk);
-        records += this.replayBatches(entry, shard, read.batches);
+        const read = loader.read(partition, offset, chunk, visitor);
         const progressed = read.nextOffset > offset;
         offset = Math.max(offset, read.nextOffset);
         if (offset >= read.logEndOffset || !progressed) {
@@ -206,7 +206,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
       entry.state = 'active';
       shard.onLoaded(this.image);
       this.logger.info(
-        { partition, epoch, records, endOffset: offset, ms: this.opts.clock.monotonicMs() - entry.loadStartedMs },
+        { partition, epoch, records: visitor.records, endOffset: offset, ms: this.opts.clock.monotonicMs() - entry.loadStartedMs },
         `${this.opts.name}: loaded shard`,
       );
     } catch (e) {
@@ -215,32 +215,33 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     }
   }
 
-  private replayBatches(entry: ShardEntry<S, R>, shard: S, batches: ReturnType<CoordinatorLoader['read']>['batches']): number {
-    let n = 0;
+  /** Replays what the loader reads: records through the serde (unknown and malformed ones skipped), markers as they are. */
+  private loadVisitor(entry: ShardEntry<S, R>, shard: S): LoadVisitor & { records: number } {
     const serde = this.opts.serde;
-    for (const batch of batches) {
-      if (batch.control !== null) {
-        shard.replayEndTransactionMarker(batch.producerId, batch.producerEpoch, batch.control);
-        continue;
-      }
-      for (const rec of batch.records) {
-        n++;
-        if (rec.key === null) continue;
+    const logger = this.logger;
+    const name = this.opts.name;
+    return {
+      records: 0,
+      record(offset, key, value, producerId, producerEpoch) {
+        this.records++;
+        if (key === null) return;
         let record: R | null;
         try {
-          record = serde.deserialize(rec.key, rec.value);
+          record = serde.deserialize(key, value);
         } catch (e) {
-          this.logger.error({ partition: entry.partition, offset: rec.offset, err: (e as Error).message }, `${this.opts.name}: skipping a malformed record`);
-          continue;
+          logger.error({ partition: entry.partition, offset, err: (e as Error).message }, `${name}: skipping a malformed record`);
+          return;
         }
         if (record === null) {
-          this.logger.debug({ partition: entry.partition, offset: rec.offset }, `${this.opts.name}: skipping a record of an unknown type`);
-          continue;
+          logger.debug({ partition: entry.partition, offset }, `${name}: skipping a record of an unknown type`);
+          return;
         }
-        shard.replay(rec.offset, batch.producerId, batch.producerEpoch, record);
-      }
-    }
-    return n;
+        shard.replay(offset, producerId, producerEpoch, record);
+      },
+      marker(producerId, producerEpoch, result) {
+        shard.replayEndTransactionMarker(producerId, producerEpoch, result);
+      },
+    };
   }
 
   /**

@@ -116,21 +116,24 @@ export interface PartitionWriter {
   onHighWatermark(listener: (partition: number, highWatermark: number) => void): () => void;
 }
 
-/** A batch read back from a partition while loading. */
-export interface LoadedBatch {
-  producerId: bigint;
-  producerEpoch: number;
-  /** A transaction marker: `records` is empty and `control` says how the transaction ended. */
-  control: TransactionResult | null;
-  records: Array<{ offset: number; key: Buffer | null; value: Buffer | null }>;
+/** What a loader hands each record and transaction marker to, in log order. */
+export interface LoadVisitor {
+  /** A data record (producerId -1 outside transactions). */
+  record(offset: number, key: Buffer | null, value: Buffer | null, producerId: bigint, producerEpoch: number): void;
+  /** A transaction marker (a control batch). */
+  marker(producerId: bigint, producerEpoch: number, result: TransactionResult): void;
 }
 
-/** Reads a partition from its log start, chunk by chunk. */
+/**
+ * Reads a partition from its log start, chunk by chunk, handing records to
+ * a visitor as it goes (no batch of objects is built: loading a partition
+ * of a million records allocates per record only what the shard keeps).
+ */
 export interface CoordinatorLoader {
   /** The log start offset (where loading begins). */
   logStartOffset(partition: number): number;
-  /** Batches from `offset` (about `maxBytes` of them); nextOffset is where the next read starts, logEndOffset the end. */
-  read(partition: number, offset: number, maxBytes: number): { batches: LoadedBatch[]; nextOffset: number; logEndOffset: number };
+  /** Visits the records from `offset` (about `maxBytes` of them); nextOffset is where the next read starts, logEndOffset the end. */
+  read(partition: number, offset: number, maxBytes: number, visitor: LoadVisitor): { nextOffset: number; logEndOffset: number };
 }
 
 /** An error code on its way to a response: runtime states (NOT_COORDINATOR, ...) and the errors shards answer with. */

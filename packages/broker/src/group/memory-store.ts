@@ -6,7 +6,7 @@
  * `holdHighWatermark` keeps appended records uncommitted (as a leader
  * waiting for its followers would) until `advanceHighWatermark`.
  */
-import type { LoadedBatch, SerializedRecord, TransactionResult } from '../coordinator';
+import type { LoadVisitor, SerializedRecord, TransactionResult } from '../coordinator';
 import type { OffsetsTopicStore } from './store';
 
 export interface StoredRecord {
@@ -109,19 +109,21 @@ export class MemoryOffsetsTopicStore implements OffsetsTopicStore {
     return 0;
   }
 
-  read(partition: number, offset: number, maxBytes: number): { batches: LoadedBatch[]; nextOffset: number; logEndOffset: number } {
-    const batches: LoadedBatch[] = [];
+  read(partition: number, offset: number, maxBytes: number, visitor: LoadVisitor): { nextOffset: number; logEndOffset: number } {
     let bytes = 0;
     let next = offset;
     for (const b of this.logOf(partition)) {
       const end = b.baseOffset + Math.max(1, b.records.length);
       if (end <= offset) continue;
       if (bytes > 0 && bytes >= maxBytes) break;
-      batches.push({ producerId: b.producerId, producerEpoch: b.producerEpoch, control: b.control, records: b.records });
-      for (const r of b.records) bytes += 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+      if (b.control !== null) visitor.marker(b.producerId, b.producerEpoch, b.control);
+      for (const r of b.records) {
+        bytes += 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+        visitor.record(r.offset, r.key, r.value, b.producerId, b.producerEpoch);
+      }
       next = end;
     }
-    return { batches, nextOffset: next, logEndOffset: this.ends[partition] };
+    return { nextOffset: next, logEndOffset: this.ends[partition] };
   }
 
   /** The data records of one partition, in order (a copy of the list). */
