@@ -265,7 +265,8 @@ export class ConsumerGroupProtocol {
     let subscriptionMetadata: ReadonlyMap<string, TopicMetadata> = group.subscriptionMetadata;
     let subscriptionType: SubscriptionType = ConsumerGroup.subscriptionType(group.computeSubscribedTopicNames(image, []), group.members.size);
     if (bumpGroupEpoch || group.hasMetadataExpired(now)) {
-      const names = group.computeSubscribedTopicNames(image, [{ oldMember: group.members.has(member.memberId) || member.memberId === updated.memberId ? member : null, newMember: updated }]);
+      // The member as it was is replaced by the member as it will be (a new member had no subscription to take away).
+      const names = group.computeSubscribedTopicNames(image, [{ oldMember: member, newMember: updated }]);
       subscriptionMetadata = ConsumerGroup.computeSubscriptionMetadata(names, image);
       let numMembers = group.members.size;
       if (!group.members.has(updated.memberId) && !(updated.instanceId !== null && group.staticMembers.has(updated.instanceId))) numMembers++;
@@ -314,26 +315,6 @@ export class ConsumerGroupProtocol {
     this.ctx.logger.info({ group: group.groupId, epoch: groupEpoch, assignor: assignorName, ms: this.ctx.clock.monotonicMs() - started }, 'computed a new target assignment');
     records.push(...ta);
     return target.get(updated.memberId) ?? new Map();
-  }
-
-  /** Recomputes the target assignment of a group after members left (no member to update). */
-  recomputeTargetAfterRemoval(group: ConsumerGroup, groupEpoch: number, removed: string[], subscriptionMetadata: ReadonlyMap<string, TopicMetadata>, records: GroupRecord[]): void {
-    const image = this.ctx.image();
-    const names = group.computeSubscribedTopicNames(
-      image,
-      removed.map((id) => ({ oldMember: group.members.get(id) ?? null, newMember: null })),
-    );
-    const assignorName = group.preferredServerAssignor(group.computeServerAssignors(null, null)) ?? this.defaultAssignor;
-    const { records: ta } = computeTargetAssignment({
-      group,
-      groupEpoch,
-      assignor: this.assignors.get(assignorName) ?? this.assignors.get(this.defaultAssignor)!,
-      subscriptionMetadata,
-      subscriptionType: ConsumerGroup.subscriptionType(names, group.members.size - removed.length),
-      updates: new Map(removed.map((id) => [id, null])),
-      regexTopics: (r) => this.regexTopics(r),
-    });
-    records.push(...ta);
   }
 
   maybeReconcile(group: ConsumerGroup, member: ConsumerGroupMember, targetEpoch: number, target: Assignment, owned: OwnedPartitions, records: GroupRecord[]): ConsumerGroupMember {
