@@ -116,6 +116,14 @@ export class ConsumerGroupMember {
   get isLeader(): boolean {
     return false;
   }
+  /** No member leads (as GroupMember's leaderId). */
+  get leaderId(): string {
+    return '';
+  }
+  /** KIP-848 groups have no embedded protocol name (the broker's assignor does the work). */
+  get protocolName(): string | null {
+    return null;
+  }
   get coordinatorNode(): BrokerInfo | null {
     return this.coordinator;
   }
