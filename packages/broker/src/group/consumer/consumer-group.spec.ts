@@ -1,4 +1,4 @@
-import { ErrorCode } from '@nagare/protocol';
+import { ApiKey, ErrorCode, apiByKey, decode, encode } from '@nagare/protocol';
 import { deserializeGroupRecord } from '../group-records';
 import { ConsumerMember, assertNoDoubleOwnership, cctx, consumerHarness, imageWith, settle, topicImage, tpNames, type ConsumerHarness } from '../__fixtures__/consumer-harness';
 import { commitRequest, ctx, flush, joinRequest } from '../__fixtures__/harness';
@@ -346,5 +346,30 @@ describe('online migration between classic and consumer groups (KIP-848)', () =>
     const first = await h.coord.joinGroup(ctx(5, 'old'), joinRequest(G));
     expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
     expect(h.coord.snapshot(G)).toMatchObject({ type: 'classic' });
+  });
+});
+
+describe('responses on the wire', () => {
+  it('ConsumerGroupHeartbeat and ConsumerGroupDescribe answers encode and decode at every version (v1 member types)', async () => {
+    const h = await started();
+    const hb = apiByKey(ApiKey.ConsumerGroupHeartbeat)!;
+    const ds = apiByKey(ApiKey.ConsumerGroupDescribe)!;
+    for (let v = hb.lowestVersion; v <= hb.highestVersion; v++) {
+      const m = new ConsumerMember(h, `wire-${v}`, ['t'], { version: v });
+      // v1 (KIP-1082): the member names itself.
+      if (v >= 1) m.memberId = 'ClientGeneratedId00001';
+      const req = decode(hb.request, encode(hb.request, m.request(true), v), v);
+      const res = await h.coord.consumerGroupHeartbeat(cctx(v), req as never);
+      const back = decode(hb.response, encode(hb.response, res, v), v) as typeof res;
+      expect(back).toMatchObject({ errorCode: 0, memberEpoch: 1, heartbeatIntervalMs: 5000 });
+      expect(back.assignment!.topicPartitions[0].partitions).toEqual([0, 1, 2, 3, 4, 5]);
+    }
+    for (let v = ds.lowestVersion; v <= ds.highestVersion; v++) {
+      const res = await h.coord.consumerGroupDescribe(cctx(v), { groupIds: ['wire-0', 'nope'], includeAuthorizedOperations: false });
+      const back = decode(ds.response, encode(ds.response, res, v), v) as typeof res;
+      expect(back.groups.map((g) => g.errorCode)).toEqual([0, ErrorCode.GROUP_ID_NOT_FOUND]);
+      expect(back.groups[0].members[0].memberType).toBe(v >= 1 ? 1 : -1);
+      expect(back.groups[0].members[0].assignment.topicPartitions[0].topicName).toBe('t');
+    }
   });
 });
