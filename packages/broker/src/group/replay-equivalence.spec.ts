@@ -17,6 +17,7 @@ import { MemoryOffsetsTopicStore } from './memory-store';
 import { ConsumerMember, consumerHarness, imageWith, topicImage, type ConsumerHarness } from './__fixtures__/consumer-harness';
 import { TestMember, assignment, commitRequest, ctx, flush } from './__fixtures__/harness';
 import { toTopicPartitions } from './consumer/assignment';
+import { deserializeGroupRecord } from './group-records';
 
 /** mulberry32: a small seeded generator, so a failing seed can be replayed. */
 function rng(seed: number) {
@@ -125,10 +126,13 @@ function countGroups(state: unknown, type: 'classic' | 'consumer'): number {
 
 describe('replay equivalence (seeded)', () => {
   const SEEDS = Number(process.env.NAGARE_REPLAY_SEEDS ?? 40);
-  const coverage = { classic: [] as number[], consumer: [] as number[] };
+  const coverage = { classic: [] as number[], consumer: [] as number[], mixed: [] as number[] };
 
   afterAll(() => {
-    if (process.env.NAGARE_REPLAY_SEEDS) console.log(`seeds with groups that have members: classic ${coverage.classic.filter((n) => n > 0).length}/${coverage.classic.length}, consumer ${coverage.consumer.filter((n) => n > 0).length}/${coverage.consumer.length}`);
+    if (process.env.NAGARE_REPLAY_SEEDS) {
+      const some = (xs: number[]) => `${xs.filter((n) => n > 0).length}/${xs.length}`;
+      console.log(`seeds with groups that have members: classic ${some(coverage.classic)}, consumer ${some(coverage.consumer)}; seeds with protocol conversions: ${some(coverage.mixed)}`);
+    }
   });
 
 
@@ -282,9 +286,71 @@ describe('replay equivalence (seeded)', () => {
     expect(store.size()).toBeGreaterThan(0);
   });
 
+  it.each(Array.from({ length: Math.ceil(SEEDS / 2) }, (_, i) => i + 1))('groups migrating between the protocols (classic and consumer members in one group), seed %i', async (seed) => {
+    const r = rng(5000 + seed);
+    const store = new MemoryOffsetsTopicStore(2);
+    const h = consumerHarness({ store, topics: { t: 4 }, config: { consumerGroupSessionTimeoutMs: 20_000 } });
+    await h.coord.start();
+    const th = { ...h, topics: new Set(['t']) } as unknown as ConstructorParameters<typeof TestMember>[0];
+    const classic = [0, 1].map((i) => new TestMember(th, 'mix', `old${i}`, { topics: ['t'], sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000 }));
+    const modern = [0, 1].map((i) => new ConsumerMember(h, 'mix', ['t'], { clientId: `new${i}`, rebalanceTimeoutMs: 15_000 }));
+    for (let step = 0; step < 60; step++) {
+      store.failAppends = r.chance(0.03) ? ErrorCode.NOT_ENOUGH_REPLICAS : null;
+      try {
+        switch (r.int(7)) {
+          case 0: {
+            // The classic members go through a join and sync round (against whichever kind the group is).
+            const joins = [];
+            for (const m of classic) joins.push(await m.startJoin().catch(() => undefined));
+            await flush();
+            h.scheduler.advance(0);
+            await flush();
+            const leader = classic.find((m) => m.leader === m.memberId && m.memberId !== '');
+            for (const m of classic) if (m.generation >= 0) await Promise.race([m.sync(m === leader ? classic.filter((x) => x.memberId).map((x, i) => ({ memberId: x.memberId, assignment: assignment({ t: [i] }) })) : []).promise, flush()]);
+            break;
+          }
+          case 1:
+            for (const m of classic) await m.heartbeat();
+            break;
+          case 2:
+          case 3:
+            await r.pick(modern).heartbeat(r.chance(0.2));
+            break;
+          case 4: {
+            const m = r.pick(modern);
+            if (m.memberEpoch > 0) await m.leave();
+            m.memberEpoch = 0;
+            m.memberId = '';
+            break;
+          }
+          case 5: {
+            const m = r.pick(classic);
+            if (m.memberId) await h.coord.leaveGroup(ctx(5), { groupId: 'mix', memberId: '', members: [{ memberId: m.memberId, groupInstanceId: null, reason: null }] });
+            Object.assign(m, { memberId: '', generation: -1 });
+            break;
+          }
+          default:
+            h.scheduler.advance(r.chance(0.8) ? r.pick([0, 500, 2000]) : r.pick([11_000, 21_000]));
+        }
+      } catch {
+        // refused (inconsistent protocol, unknown member): go on
+      }
+      await flush();
+    }
+    store.failAppends = null;
+    const live = durableState(h.coord);
+    const replayed = durableState(await reloaded(store, h));
+    const [l, rp] = comparable(live, replayed);
+    expect(rp).toEqual(l);
+    // Conversions that happened: classic -> consumer (GroupMetadata tombstones) and consumer -> classic (a GroupMetadata after consumer tombstones).
+    const types = store.records(h.coord.partitionFor('mix')).map((x) => deserializeGroupRecord(x.key!, x.value)!);
+    coverage.mixed.push(types.filter((x, i) => (x.type === 'GroupMetadata' && x.value === null) || (x.type === 'GroupMetadata' && i > 0 && types[i - 1].type === 'ConsumerGroupMetadata' && types[i - 1].value === null)).length);
+  });
+
   it('most seeds compared groups with members', () => {
     expect(coverage.classic.length).toBe(SEEDS);
     expect(coverage.classic.filter((n) => n > 0).length).toBeGreaterThanOrEqual(SEEDS / 3);
     expect(coverage.consumer.filter((n) => n > 0).length).toBeGreaterThanOrEqual(SEEDS / 2);
+    expect(coverage.mixed.filter((n) => n > 0).length).toBeGreaterThanOrEqual(coverage.mixed.length / 2);
   });
 });
