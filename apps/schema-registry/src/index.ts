@@ -1,1 +1,2 @@
-export {};
+export { main, startFromProperties, USAGE } from './main';
+export { consoleLogger } from './logger';

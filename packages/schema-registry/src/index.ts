@@ -14,3 +14,8 @@ export * from './store/log';
 export * from './registry';
 export * from './rest';
 export * from './util/json';
+export * from './config';
+export * from './server';
+export * from './leader';
+export * from './store/kafka-log';
+export { defaultProviders } from './formats/providers';

@@ -7,7 +7,7 @@
  * only the leader writes: the REST layer forwards writes from followers.
  */
 import { Errors, RestError, schemaKeyString } from './errors';
-import { AvroSchemaProvider } from './formats/avro/provider';
+import { defaultProviders } from './formats/providers';
 import { CompatibilityLevel, PreviousSchema, checkCompatibility, compatibilityLevelForName } from './formats/compatibility';
 import { InvalidSchemaError, ParsedSchema, ResolvedReference, SCHEMA_TYPES, SchemaProvider, SchemaReference, SchemaType } from './formats/types';
 import { ConfigValue, Metadata, Mode, RuleSet, SchemaValue } from './store/records';
@@ -108,7 +108,7 @@ export class SchemaRegistry {
     this.validateFields = o.validateFields ?? false;
     this.schemaSearchDefaultLimit = o.schemaSearchDefaultLimit ?? 1000;
     this.schemaSearchMaxLimit = o.schemaSearchMaxLimit ?? 1000;
-    for (const p of o.providers ?? [new AvroSchemaProvider()]) this.providers.set(p.schemaType, p);
+    for (const p of o.providers ?? defaultProviders()) this.providers.set(p.schemaType, p);
   }
 
   get state() {
