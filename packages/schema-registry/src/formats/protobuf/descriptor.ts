@@ -7,7 +7,7 @@
  * unless `proto3_optional`, the standard options written out by name.
  * Decoding uses protobufjs's descriptor definitions.
  */
-import * as descriptor from 'protobufjs/ext/descriptor';
+import descriptor = require('protobufjs/ext/descriptor');
 import { EnumElement, ExtendElement, FieldElement, Label, MAX_TAG_VALUE, MessageElement, OneOfElement, OptionElement, ProtoFile, ReservedElement, ServiceElement, TypeElement } from './model';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

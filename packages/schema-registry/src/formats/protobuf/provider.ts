@@ -8,7 +8,7 @@
  * the canonical string is Confluent's formatting of the file.
  */
 import * as protobuf from 'protobufjs';
-import * as descriptor from 'protobufjs/ext/descriptor';
+import descriptor = require('protobufjs/ext/descriptor');
 import { flattenReferences } from '../avro/provider';
 import { InvalidSchemaError, ParseOptions, ParsedSchema, ResolvedReference, SchemaProvider, SchemaReference } from '../types';
 import { COMPATIBLE_CHANGES, ProtoDependency, TypeTable, differenceString, protoDiff } from './diff';
@@ -118,7 +118,7 @@ export class ProtobufParsedSchema implements ParsedSchema {
 export function link(file: ProtoFile, deps: ReadonlyMap<string, ProtoDependency>): protobuf.Root {
   const root = new protobuf.Root();
   const needsDescriptor = [file, ...[...deps.values()].map((d) => d.file)].some((f) => f.imports.includes(DESCRIPTOR_PROTO) || f.publicImports.includes(DESCRIPTOR_PROTO));
-  if (needsDescriptor) root.addJSON((descriptor as unknown as { toJSON(): { nested: protobuf.INamespace['nested'] } }).toJSON().nested!);
+  if (needsDescriptor) root.define('google.protobuf').addJSON((descriptor as unknown as { toJSON(): { nested: protobuf.INamespace['nested'] } }).toJSON().nested!);
   for (const [path, d] of deps) {
     if (path === DESCRIPTOR_PROTO) continue;
     protobuf.parse(protoToString(d.file), root, { keepCase: true });
