@@ -1,2 +1,2 @@
-export { main, startFromProperties, USAGE } from './main';
+export { main, startFromProperties, startEmbedded, USAGE } from './main';
 export { consoleLogger } from './logger';

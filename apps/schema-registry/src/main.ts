@@ -17,6 +17,23 @@ export async function startFromProperties(props: Record<string, string>, logger:
   return startSchemaRegistry(config, { logger });
 }
 
+/**
+ * The registry `npm start` runs beside the single-node server: `listeners`
+ * http://0.0.0.0:8081 against localhost:9092, Confluent's defaults
+ * otherwise; it waits for the broker (kafkastore.init.timeout.ms).
+ */
+export function startEmbedded(o: { bootstrapServers?: string; listeners?: string; logger?: Logger } = {}): Promise<RunningSchemaRegistry> {
+  return startFromProperties(
+    {
+      listeners: o.listeners ?? 'http://0.0.0.0:8081',
+      'kafkastore.bootstrap.servers': o.bootstrapServers ?? 'PLAINTEXT://localhost:9092',
+      'host.name': 'localhost',
+      'kafkastore.timeout.ms': '5000',
+    },
+    o.logger ?? consoleLogger(),
+  );
+}
+
 export async function main(argv: string[], logger: Logger = consoleLogger()): Promise<number> {
   const args = argv.filter((a) => a !== '-daemon' && a !== '--daemon');
   if (args.length < 1 || args.includes('--help') || args.includes('-h')) {
