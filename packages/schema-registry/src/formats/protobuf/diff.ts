@@ -93,7 +93,8 @@ export class TypeTable {
   static of(file: ProtoFile, deps: readonly ProtoDependency[]): TypeTable {
     const t = new TypeTable();
     for (const d of deps) t.collect(d.file, d.ref);
-    t.collect(file, null);
+    // the schema's own types carry a dummy reference, so they are never re-compared as referenced types
+    t.collect(file, { subject: '', version: -1 });
     return t;
   }
 

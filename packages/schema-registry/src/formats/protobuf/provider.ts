@@ -115,15 +115,22 @@ export class ProtobufParsedSchema implements ParsedSchema {
 }
 
 /** Links a file and its dependencies with protobufjs; errors name the problem (unknown type, duplicate). */
+/** The text protobufjs links: a file without `syntax` whose fields lack labels is read as proto3 (protobufjs's proto2 needs labels). */
+function linkText(f: ProtoFile): string {
+  if (f.syntax !== null) return protoToString(f);
+  const unlabeled = (types: ProtoFile['types']): boolean => types.some((t) => t.kind === 'message' && (t.fields.some((x) => x.label === null && !x.type.startsWith('map<')) || unlabeled(t.nestedTypes)));
+  return protoToString(unlabeled(f.types) ? { ...f, syntax: 'proto3' } : f);
+}
+
 export function link(file: ProtoFile, deps: ReadonlyMap<string, ProtoDependency>): protobuf.Root {
   const root = new protobuf.Root();
   const needsDescriptor = [file, ...[...deps.values()].map((d) => d.file)].some((f) => f.imports.includes(DESCRIPTOR_PROTO) || f.publicImports.includes(DESCRIPTOR_PROTO));
   if (needsDescriptor) root.define('google.protobuf').addJSON((descriptor as unknown as { toJSON(): { nested: protobuf.INamespace['nested'] } }).toJSON().nested!);
   for (const [path, d] of deps) {
     if (path === DESCRIPTOR_PROTO) continue;
-    protobuf.parse(protoToString(d.file), root, { keepCase: true });
+    protobuf.parse(linkText(d.file), root, { keepCase: true });
   }
-  protobuf.parse(protoToString(file), root, { keepCase: true });
+  protobuf.parse(linkText(file), root, { keepCase: true });
   root.resolveAll();
   return root;
 }
