@@ -58,7 +58,7 @@ export function avroType(schema: string, references: readonly ResolvedReference[
   };
   walk(references);
   const typeHook = (sch: unknown): avro.Type | undefined => (sch === 'long' || (sch !== null && typeof sch === 'object' && (sch as { type?: unknown }).type === 'long') ? LongOrBigInt : undefined);
-  const o = { registry, wrapUnions: opts.wrapUnions ?? 'auto', typeHook } as avro.ForSchemaOptions;
+  const o = { registry, wrapUnions: opts.wrapUnions ?? 'auto', typeHook } as unknown as avro.ForSchemaOptions;
   try {
     for (const r of flat) avro.Type.forSchema(JSON.parse(r.schema), o);
     return avro.Type.forSchema(JSON.parse(schema), o);
