@@ -65,7 +65,7 @@ abstract class SerdeBase {
 }
 
 function wrapError(what: string, e: unknown): never {
-  if (e instanceof SerializationException) throw e;
+  if (e instanceof SerializationException && (e.message.startsWith('Error ') || e.message === 'Unknown magic byte!')) throw e;
   throw new SerializationException(`Error ${what}: ${(e as Error).message}`, { cause: e });
 }
 
