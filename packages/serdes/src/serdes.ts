@@ -9,6 +9,9 @@
  *   const de = new AvroDeserializer({ 'schema.registry.url': url });
  *   const v = await de.deserialize(topic, record.value);
  *
+ * Protobuf message indexes are zig-zag varints; `use.deprecated.format=true`
+ * reads and writes the unsigned ones of confluent-kafka-python < 1.8.
+ *
  * The schema id comes from `use.schema.id`, else the latest version of the
  * subject (`use.latest.version`), else the given schema registered
  * (`auto.register.schemas`, the default) or looked up. Ids and schemas are
@@ -197,7 +200,7 @@ export class ProtobufSerializer extends SerdeBase {
       const err = type.verify(value);
       if (err) throw new SerializationException(`Invalid message for ${name}: ${err}`);
       const payload = type.encode(type.fromObject(value)).finish();
-      return frame(id, payload, messageIndexes(parsed, name));
+      return frame(id, payload, messageIndexes(parsed, name), configBool(this.config.originals, 'use.deprecated.format', false));
     } catch (e) {
       wrapError('serializing Protobuf message', e);
     }
@@ -245,9 +248,9 @@ export class ProtobufDeserializer extends SerdeBase {
   async deserializeWithType(data: Uint8Array): Promise<{ messageType: string; value: Record<string, unknown> }> {
     const { id, payload } = unframe(data);
     const parsed = await this.schemaFor(id);
-    const { indexes, rest } = decodeMessageIndexes(payload);
+    const { indexes, rest } = decodeMessageIndexes(payload, configBool(this.config.originals, 'use.deprecated.format', false));
     const name = parsed.messageByIndexes(indexes);
-    if (!name) throw new SerializationException(`Invalid message indexes ${JSON.stringify(indexes)} for schema ${id}`);
+    if (!name) throw new SerializationException(`Invalid message indexes ${JSON.stringify(indexes)} for schema ${id} (data from an old client writing unsigned indexes needs use.deprecated.format=true)`);
     const type = protobufType(parsed, name);
     const msg = type.decode(rest);
     return { messageType: name, value: type.toObject(msg, this.decode as never) };

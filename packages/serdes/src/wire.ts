@@ -15,8 +15,8 @@ export class SerializationException extends Error {
   }
 }
 
-export function frame(id: number, payload: Uint8Array, indexes?: readonly number[]): Buffer {
-  const idx = indexes === undefined ? null : encodeMessageIndexes(indexes);
+export function frame(id: number, payload: Uint8Array, indexes?: readonly number[], deprecatedIndexes = false): Buffer {
+  const idx = indexes === undefined ? null : encodeMessageIndexes(indexes, deprecatedIndexes);
   const out = Buffer.allocUnsafe(5 + (idx?.length ?? 0) + payload.length);
   out[0] = MAGIC_BYTE;
   out.writeInt32BE(id, 1);
@@ -45,15 +45,30 @@ function zigzagVarint(n: number, out: number[]): void {
   out.push(v);
 }
 
-export function encodeMessageIndexes(indexes: readonly number[]): Buffer {
+function uvarint(n: number, out: number[]): void {
+  let v = n >>> 0;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+}
+
+/**
+ * Message indexes; with `deprecated`, unsigned varints instead of zig-zag
+ * ones (what confluent-kafka-python before 1.8 and other old clients write:
+ * their `use.deprecated.format`).
+ */
+export function encodeMessageIndexes(indexes: readonly number[], deprecated = false): Buffer {
   if (indexes.length === 1 && indexes[0] === 0) return Buffer.from([0]);
   const out: number[] = [];
-  zigzagVarint(indexes.length, out);
-  for (const i of indexes) zigzagVarint(i, out);
+  const put = deprecated ? uvarint : zigzagVarint;
+  put(indexes.length, out);
+  for (const i of indexes) put(i, out);
   return Buffer.from(out);
 }
 
-function readZigzagVarint(b: Buffer, pos: { o: number }): number {
+function readZigzagVarint(b: Buffer, pos: { o: number }, zigzag = true): number {
   let v = 0;
   let shift = 0;
   for (;;) {
@@ -64,16 +79,17 @@ function readZigzagVarint(b: Buffer, pos: { o: number }): number {
     shift += 7;
     if (shift > 28) throw new SerializationException('Error deserializing Protobuf message indexes: varint too long');
   }
-  return (v >>> 1) ^ -(v & 1);
+  return zigzag ? (v >>> 1) ^ -(v & 1) : v >>> 0;
 }
 
 /** Reads the message indexes at the start of a Protobuf payload; returns them and the rest. */
-export function decodeMessageIndexes(payload: Buffer): { indexes: number[]; rest: Buffer } {
+export function decodeMessageIndexes(payload: Buffer, deprecated = false): { indexes: number[]; rest: Buffer } {
   const pos = { o: 0 };
-  const count = readZigzagVarint(payload, pos);
+  const read = (): number => readZigzagVarint(payload, pos, !deprecated);
+  const count = read();
   if (count === 0) return { indexes: [0], rest: payload.subarray(pos.o) };
   if (count < 0 || count > 100) throw new SerializationException(`Error deserializing Protobuf message indexes: invalid count ${count}`);
   const indexes: number[] = [];
-  for (let i = 0; i < count; i++) indexes.push(readZigzagVarint(payload, pos));
+  for (let i = 0; i < count; i++) indexes.push(read());
   return { indexes, rest: payload.subarray(pos.o) };
 }
