@@ -162,3 +162,18 @@ describe('schemas as Confluent’s converters write them', () => {
     expect((c.toConnectData('jsmall', bytes).value() as Struct).get('n')).toBe(2n ** 60n);
   });
 });
+
+describe('primitive (non-STRUCT) values', () => {
+  it.each([
+    ['Avro', () => new AvroConverter()],
+    ['Protobuf', () => new ProtobufConverter()],
+    ['JsonSchema', () => new JsonSchemaConverter()],
+  ] as const)('%s: a STRING and an INT64 value round-trip', (name, make) => {
+    const c = make();
+    c.configure({ 'schema.registry.url': reg.url }, false);
+    const s = c.toConnectData(`prim-s-${name}`, c.fromConnectData(`prim-s-${name}`, Schema.STRING_SCHEMA, 'hello')!);
+    expect([s.schema()!.type(), s.value()]).toEqual(['STRING', 'hello']);
+    const l = c.toConnectData(`prim-l-${name}`, c.fromConnectData(`prim-l-${name}`, Schema.INT64_SCHEMA, 42)!);
+    expect([l.schema()!.type(), l.value()]).toEqual(['INT64', 42]);
+  });
+});

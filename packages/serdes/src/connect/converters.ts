@@ -174,7 +174,7 @@ export class ProtobufConverter extends RegistryConverter {
       const parsed = this.parse(info);
       const name = this.cfg.useLatestVersion || this.cfg.useSchemaId >= 0 ? (parsed.name() ?? messageName) : messageName;
       const type = protobufType(parsed, name);
-      const obj = this.data.fromConnectData(schema, value) as Record<string, unknown>;
+      const obj = this.data.fromConnectData(schema, value, true) as Record<string, unknown>;
       return frame(id, type.encode(type.fromObject(obj)).finish(), messageIndexes(parsed, name));
     } catch (e) {
       convertError('Failed to serialize Protobuf data', topic, e);
@@ -194,7 +194,7 @@ export class ProtobufConverter extends RegistryConverter {
       const type = protobufType(parsed, name);
       const obj = type.toObject(type.decode(rest), { longs: String, enums: String, bytes: Buffer as never, defaults: true });
       const schema = this.data.toConnectSchema(parsed, name);
-      return new SchemaAndValue(schema, this.data.toConnectData(schema, obj));
+      return new SchemaAndValue(schema, this.data.toConnectData(schema, obj, true));
     } catch (e) {
       convertError('Failed to deserialize data to Protobuf', topic, e);
     }

@@ -20,6 +20,8 @@ const DATE_IMPORT = 'google/type/date.proto';
 const TIME_IMPORT = 'google/type/timeofday.proto';
 const TIMESTAMP_IMPORT = 'google/protobuf/timestamp.proto';
 const MAP_ENTRY_SUFFIX = 'Entry';
+/** Wrapper messages of primitive Connect values (`ConnectWrapperStringValue { string value = 1; }`). */
+export const WRAPPER_PREFIX = 'ConnectWrapper';
 
 function pascal(s: string): string {
   return s
@@ -45,10 +47,19 @@ export class ProtobufData {
   private readonly toConnectCache = new Map<string, Schema>();
   private defaultCount = 0;
 
+  /** A non-STRUCT value is written as a one-field wrapper message (`value = 1`), read back as the bare value. */
+  static wrapperSchema(s: Schema): Schema {
+    return SchemaBuilder.struct().name(`${WRAPPER_PREFIX}${s.type().charAt(0)}${s.type().slice(1).toLowerCase()}Value`).field('value', s).build();
+  }
+
   fromConnectSchema(s: Schema): ProtobufSchemaText {
     const hit = this.toProtoCache.get(s);
     if (hit) return hit;
-    if (s.type() !== SchemaType.STRUCT) throw new DataException(`The Protobuf converter writes STRUCT records; got a ${s.type()} schema`);
+    if (s.type() !== SchemaType.STRUCT) {
+      const w = this.fromConnectSchema(ProtobufData.wrapperSchema(s));
+      this.toProtoCache.set(s, w);
+      return w;
+    }
     const imports = new Set<string>();
     const full = s.name() ?? `ConnectDefault${++this.defaultCount}`;
     const dot = full.lastIndexOf('.');
@@ -171,7 +182,8 @@ export class ProtobufData {
 
   // ---------------------------------------------------------------- values
 
-  fromConnectData(s: Schema, v: unknown): unknown {
+  fromConnectData(s: Schema, v: unknown, topLevel = false): unknown {
+    if (topLevel && s.type() !== SchemaType.STRUCT) return { value: this.fromConnectData(s, v) };
     if (v === null || v === undefined) return undefined;
     const name = s.name();
     if (name === Decimal.LOGICAL_NAME) {
@@ -226,7 +238,9 @@ export class ProtobufData {
     if (hit) return hit;
     const root = parsed.linked();
     const type = root.lookupType(messageName);
-    const s = this.structSchema(type, false);
+    let s = this.structSchema(type, false);
+    // a wrapper message of a primitive value reads back as the value
+    if (type.name.startsWith(WRAPPER_PREFIX) && s.fields().length === 1 && s.fields()[0].name() === 'value') s = SchemaBuilder.fromSchema(s.fields()[0].schema()).build();
     this.toConnectCache.set(key, s);
     return s;
   }
@@ -325,7 +339,8 @@ export class ProtobufData {
     return elem(optional);
   }
 
-  toConnectData(s: Schema, v: unknown): unknown {
+  toConnectData(s: Schema, v: unknown, topLevel = false): unknown {
+    if (topLevel && s.type() !== SchemaType.STRUCT) return this.toConnectData(s, (v as { value?: unknown } | null)?.value);
     if (v === null || v === undefined) return s.isOptional() ? null : (s.defaultValue() ?? null);
     const name = s.name();
     if (name === Decimal.LOGICAL_NAME) {
