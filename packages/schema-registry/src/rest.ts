@@ -99,8 +99,18 @@ export function schemaJson(v: SchemaEntity | SchemaValue): Record<string, unknow
 }
 
 /** Picks the response media type from Accept (Jersey's negotiation over what Confluent produces); null = 406. */
+const negotiated = new Map<string, string | null>();
+
 export function negotiate(accept: string | undefined): string | null {
   if (!accept || accept.trim() === '') return V1_JSON;
+  const hit = negotiated.get(accept);
+  if (hit !== undefined) return hit;
+  const r = negotiateUncached(accept);
+  if (negotiated.size < 1000) negotiated.set(accept, r);
+  return r;
+}
+
+function negotiateUncached(accept: string): string | null {
   const offers: Array<[string, number]> = [
     [V1_JSON, 0.9],
     [DEFAULT_JSON, 0.7],
@@ -317,10 +327,20 @@ export function buildRestServer(registry: SchemaRegistry, opts: RestOptions = {}
     return ok(req, reply, page(all, int(q, 'offset', 0), limit).map(schemaJson));
   });
 
+  // GET /schemas/ids/{id} is what every deserializer calls: answers are cached until the state changes.
+  let idCacheStamp = -1;
+  const idCache = new Map<string, string>();
   app.get('/schemas/ids/:id', async (req, reply) => {
     const q = req.query as Query;
     const id = idParam(req);
     const subject = str(q, 'subject');
+    if (idCacheStamp !== registry.state.applied) {
+      idCache.clear();
+      idCacheStamp = registry.state.applied;
+    }
+    const cacheKey = `${id}\u0000${subject ?? ''}\u0000${str(q, 'format') ?? ''}\u0000${bool(q, 'fetchMaxId')}`;
+    const cached = idCache.get(cacheKey);
+    if (cached !== undefined) return send(req, reply, 200, cached, true);
     const v = registry.getById(id, subject === undefined ? null : normalizeSubject(subject));
     if (!v) throw Errors.schemaNotFound(id);
     const o: Record<string, unknown> = {};
@@ -330,7 +350,9 @@ export function buildRestServer(registry: SchemaRegistry, opts: RestOptions = {}
     if (v.metadata && Object.keys(v.metadata).length > 0) o.metadata = v.metadata;
     if (v.ruleSet && Object.keys(v.ruleSet).length > 0) o.ruleSet = v.ruleSet;
     if (bool(q, 'fetchMaxId')) o.maxId = registry.maxId(v.subject);
-    return ok(req, reply, o);
+    const text = JSON.stringify(o);
+    if (idCache.size < 10000) idCache.set(cacheKey, text);
+    return send(req, reply, 200, text, true);
   });
 
   app.get('/schemas/ids/:id/schema', async (req, reply) => {

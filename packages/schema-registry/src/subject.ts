@@ -57,7 +57,7 @@ export function isGlobalContext(subject: string | null | undefined): boolean {
 /** `QualifiedSubject.isValidSubject`. */
 export function isValidSubject(subject: string | null | undefined, isConfigOrMode = false): boolean {
   if (subject === null || subject === undefined) return false;
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f-\u009f]/.test(subject)) return false;
   const q = parseQualified(subject);
   if (q.subject === '__GLOBAL' || q.subject === '__EMPTY') return false;

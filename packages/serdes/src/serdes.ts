@@ -83,16 +83,27 @@ export class AvroSerializer extends SerdeBase {
     this.avroOpts = avroOpts;
   }
 
+  /** topic -> schema (text or object, by identity) -> id and type: the hot path makes no lookups beyond these. */
+  private readonly resolvedByTopic = new Map<string, Map<string | object, { id: number; type: avroT.Type }>>();
+
   /** Serializes `value` with `schema` (Avro JSON text or object; optional with use.latest.version / use.schema.id). */
   async serialize(topic: string, value: unknown, schema?: string | object, references: SchemaReference[] = []): Promise<Buffer | null> {
     if (value === null || value === undefined) return null;
+    const cacheable = schema !== undefined && references.length === 0 && !this.config.useLatestVersion;
+    const hit = cacheable ? this.resolvedByTopic.get(topic)?.get(schema!) : undefined;
     try {
+      if (hit) return frame(hit.id, hit.type.toBuffer(value));
       const text = schema === undefined ? null : typeof schema === 'string' ? schema : JSON.stringify(schema);
       let recordName: string | null = null;
       if (text !== null) recordName = avroRecordName(await this.typeFor(text, references));
       const subject = this.subject(topic, recordName);
       const { id, info } = await this.resolveId(subject, text === null ? null : { schema: text, schemaType: 'AVRO', references });
       const type = await this.typeFor(info.schema, info.references ?? []);
+      if (cacheable) {
+        let m = this.resolvedByTopic.get(topic);
+        if (!m) this.resolvedByTopic.set(topic, (m = new Map()));
+        m.set(schema!, { id, type });
+      }
       return frame(id, type.toBuffer(value));
     } catch (e) {
       wrapError('serializing Avro message', e);

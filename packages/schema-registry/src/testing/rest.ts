@@ -6,7 +6,7 @@ import { RestOptions, buildRestServer } from '../rest';
 
 export interface Reply {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;  
   text: string;
   type: string | undefined;
 }

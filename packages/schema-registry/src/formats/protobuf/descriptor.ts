@@ -10,7 +10,7 @@
 import descriptor = require('protobufjs/ext/descriptor');
 import { EnumElement, ExtendElement, FieldElement, Label, MAX_TAG_VALUE, MessageElement, OneOfElement, OptionElement, ProtoFile, ReservedElement, ServiceElement, TypeElement } from './model';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Obj = Record<string, any>;
 
 const TYPE_NAMES: Record<string, string> = {

@@ -4,7 +4,6 @@
  * linking errors, message indexes, and every Difference type of Confluent's
  * protobuf SchemaDiff (compatible and not), with its scalar kind groups.
  */
-import * as protobuf from 'protobufjs';
 import descriptor = require('protobufjs/ext/descriptor');
 import { InvalidSchemaError } from '../types';
 import { ProtobufParsedSchema, ProtobufSchemaProvider } from './provider';
