@@ -9,6 +9,9 @@
  * - GET /schemas/ids/{id} throughput: keep-alive connections with
  *   pipelined requests from a raw-socket client (so the client is not the
  *   limit), for a few seconds.
+ * Two baselines without targets show the machine's floor: a plain acks=all
+ * produce of the same size to the same broker (what a register waits for
+ * at least), and `GET /` on the registry (HTTP round trip, no work).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { Agent, request } from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Admin, Producer } from '@nagare/client';
 import type { BenchContext, BenchResult } from '@nagare/common';
 import { REPO_ROOT, freePort, singleNodeProps, spawnServer, splitLines, writeProperties } from '@nagare/testing';
 
@@ -140,6 +144,32 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     }
     look.sort((a, b) => a - b);
     ctx.log(`lookup: n=${LOOKUP_N} p50=${pct(look, 50).toFixed(2)} ms p99=${pct(look, 99).toFixed(2)} ms`);
+    const noop: number[] = [];
+    for (let i = 0; i < LOOKUP_N; i++) {
+      const t = process.hrtime.bigint();
+      await call(port, 'GET', '/');
+      noop.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    noop.sort((a, b) => a - b);
+    ctx.log(`GET / (baseline): n=${LOOKUP_N} p50=${pct(noop, 50).toFixed(2)} ms p99=${pct(noop, 99).toFixed(2)} ms`);
+    const admin = new Admin({ bootstrapServers: `127.0.0.1:${kport}` });
+    await admin.createTopics([{ name: 'baseline', numPartitions: 1, replicationFactor: 1 }]);
+    admin.close();
+    // as the registry's store produces (kafka-log.ts)
+    const producer = new Producer({ bootstrapServers: `127.0.0.1:${kport}`, acks: 'all', lingerMs: 0, enableIdempotence: false, retries: 0 });
+    const prod: number[] = [];
+    try {
+      const value = schema(0);
+      for (let i = 0; i < REGISTER_N; i++) {
+        const t = process.hrtime.bigint();
+        await producer.send({ topic: 'baseline', partition: 0, key: `{"keytype":"SCHEMA","subject":"bench-${i}","version":1,"magic":1}`, value });
+        prod.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    } finally {
+      await producer.close();
+    }
+    prod.sort((a, b) => a - b);
+    ctx.log(`produce acks=all (baseline): n=${REGISTER_N} p50=${pct(prod, 50).toFixed(2)} ms p99=${pct(prod, 99).toFixed(2)} ms`);
     const paths = Array.from({ length: REGISTER_N }, (_, i) => `/schemas/ids/${i + 2}`);
     await pipelined(port, paths, 8, 16, 1000); // warm-up
     const t = process.hrtime.bigint();
@@ -149,6 +179,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     return [
       { name: 'register p99 (new schema, acks=all write + read-back)', value: pct(reg, 99), unit: 'ms', target: 5, better: 'lower', note: `p50 ${pct(reg, 50).toFixed(2)} ms, n=${REGISTER_N}` },
       { name: 'lookup p99 (POST /subjects/{s})', value: pct(look, 99), unit: 'ms', target: 5, better: 'lower', note: `p50 ${pct(look, 50).toFixed(2)} ms, n=${LOOKUP_N}` },
+      { name: 'baseline: produce p99, acks=all, same broker', value: pct(prod, 99), unit: 'ms', better: 'lower', note: `p50 ${pct(prod, 50).toFixed(2)} ms` },
+      { name: 'baseline: GET / p99, same registry', value: pct(noop, 99), unit: 'ms', better: 'lower', note: `p50 ${pct(noop, 50).toFixed(2)} ms` },
       { name: 'GET /schemas/ids/{id} throughput (registry process, one core)', value: done / secs, unit: 'req/s', target: 20000, better: 'higher' },
     ];
   } finally {
