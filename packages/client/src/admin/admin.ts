@@ -830,7 +830,7 @@ export class Admin {
         t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, code: p.errorCode, result: { topic: t.name, partition: p.partitionIndex, lowWatermark: Number(p.lowWatermark), error: err(p.errorCode, null, `delete records of ${t.name}-${p.partitionIndex}`) } })),
       );
     });
-    return requests.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, lowWatermark: -1, error: new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `no leader for ${r.topic}-${r.partition}`) });
+    return requests.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, lowWatermark: -1, error: this.unresolved(r) });
   }
 
   async describeProducers(partitions: readonly TopicPartition[], options: CallOptions = {}): Promise<DescribeProducersResult[]> {
@@ -860,10 +860,23 @@ export class Admin {
         })),
       );
     });
-    return partitions.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, activeProducers: [], error: new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `no leader for ${r.topic}-${r.partition}`) });
+    return partitions.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, activeProducers: [], error: this.unresolved(r) });
   }
 
   /** Sends per-partition requests to the leaders; leadership errors are retried after a metadata refresh. */
+  /**
+   * The error for a partition no request could be sent for: the topic or
+   * partition does not exist (UNKNOWN_TOPIC_OR_PARTITION, as the broker would
+   * say), or it has no leader until the deadline (LEADER_NOT_AVAILABLE).
+   */
+  private unresolved(tp: TopicPartition): KafkaProtocolError {
+    const t = this.cluster.topic(tp.topic);
+    if (!t || tp.partition >= t.partitions.length || tp.partition < 0) {
+      return new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic-partition ${tp.topic}-${tp.partition}`);
+    }
+    return new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `no leader for ${tp.topic}-${tp.partition}`);
+  }
+
   private async onLeaders<Q extends TopicPartition, R>(
     items: readonly Q[],
     deadline: number,
@@ -878,12 +891,10 @@ export class Admin {
         if (left <= 0) break;
         await sleep(this.common.scheduler, Math.min(left, this.common.retryBackoff.backoff(attempt - 1)));
         await this.cluster.refresh().catch(() => undefined);
-      } else {
-        try {
-          await this.cluster.waitForTopics(topics, Math.max(1, deadline - this.common.clock.monotonicMs()), false);
-        } catch (e) {
-          if (!(e instanceof KafkaProtocolError)) throw e;
-        }
+      } else if (this.cluster.addTopics(topics) || topics.some((t) => !this.cluster.topic(t))) {
+        // One refresh, not a wait until the deadline: an unknown topic is
+        // retried below a few times with backoff, then reported as such.
+        await this.cluster.refresh().catch(() => undefined);
       }
       const byNode = new Map<number, Q[]>();
       const retry: Q[] = [];
