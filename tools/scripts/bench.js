@@ -56,6 +56,10 @@ async function main() {
   const files = [...findBenches(path.join(root, 'packages')), ...findBenches(path.join(root, 'apps'))]
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
     .sort();
+  if (files.length === 0) {
+    console.error(`no *.bench.ts matches ${filters.map((f) => JSON.stringify(f)).join(' or ')}; docs/benchmarks.md left as it is`);
+    process.exit(1);
+  }
   const sections = [];
   for (const file of files) {
     const rel = path.relative(root, file);

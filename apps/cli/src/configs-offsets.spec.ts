@@ -90,10 +90,35 @@ describe('kafka-configs', () => {
     [['--entity-type', 'topics', '--entity-name', 't', '--alter'], 'At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter (e.g. --add-config retention.ms=86400000)\n'],
     [['--entity-type', 'brokers', '--entity-name', 'one', '--describe'], 'The entity name for brokers must be a valid integer broker id, but it is: one\n'],
     [['--entity-type', 'topics', '--describe', '--add-config', 'a=b'], 'Option "[describe]" can\'t be used with option "[add-config]" (--add-config and --delete-config go with --alter)\n'],
-    [['--entity-type', 'users', '--describe'], 'Entity type users is not supported by nagare (supported: topics, brokers, broker-loggers)\n'],
+    [['--entity-type', 'users', '--describe'], 'Entity type users is not supported by nagare (supported: topics, brokers, broker-loggers, groups, client-metrics)\n'],
   ];
   test.each(usage)('%j', async (args, line) => {
     expect(await cli('kafka-configs', ['--bootstrap-server', '127.0.0.1:1', ...args])).toMatchObject({ code: 1, stdout: '', stderr: line });
+  });
+
+  test('groups and client-metrics (KIP-848 group configs, KIP-714 client metrics)', async () => {
+    expect(await configs('--entity-type', 'groups', '--entity-name', 'billing', '--alter', '--add-config', 'consumer.session.timeout.ms=50000')).toMatchObject({ code: 0, stdout: 'Completed updating config for group billing.\n' });
+    const g = await configs('--group', 'billing', '--describe');
+    expect(g).toMatchObject({ code: 0, stderr: '' });
+    expect(g.stdout).toBe('Dynamic configs for group billing are:\n  consumer.session.timeout.ms=50000 sensitive=false synonyms={GROUP_CONFIG:consumer.session.timeout.ms=50000}\n');
+    const all = await configs('--entity-type', 'groups', '--entity-name', 'billing', '--describe', '--all');
+    expect(all.stdout).toContain('  consumer.heartbeat.interval.ms=5000 sensitive=false synonyms={DEFAULT_CONFIG:consumer.heartbeat.interval.ms=5000}\n');
+    const bad = await configs('--entity-type', 'groups', '--entity-name', 'billing', '--alter', '--add-config', 'consumer.session.timeout.ms=soon');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/consumer\.session\.timeout\.ms/);
+    expect(await configs('--entity-type', 'client-metrics', '--entity-name', 'producers', '--alter', '--add-config', 'metrics=org.apache.kafka.producer.,interval.ms=5000')).toMatchObject({
+      code: 0,
+      stdout: 'Completed updating config for client-metric producers.\n',
+    });
+    expect((await configs('--client-metrics', 'producers', '--describe')).stdout).toBe(
+      'Dynamic configs for client-metric producers are:\n  interval.ms=5000 sensitive=false synonyms={}\n  metrics=org.apache.kafka.producer. sensitive=false synonyms={}\n',
+    );
+  });
+
+  test('--help lists only the entity types nagare serves and says quotas are refused', async () => {
+    const h = await cli('kafka-configs', ['--help']);
+    expect(h.stdout).toMatch(/Type of entity\s+\(topics\/brokers\/broker-loggers\/groups\/client-metrics\)/);
+    expect(h.stdout.replace(/\s+/g, ' ')).toContain('quota entities (clients/users/ips) are refused: nagare has no quotas yet.');
   });
 
   test('an unknown topic', async () => {
@@ -140,5 +165,21 @@ describe('kafka-get-offsets and kafka-delete-records', () => {
     writeFileSync(f, '{"partitions": [{"topic": "ledger", "partition": 0, "offset": 1}, {"topic": "ledger", "partition": 0, "offset": 2}]}');
     const dup = await cli('kafka-delete-records', ['--bootstrap-server', server.bootstrap, '--offset-json-file', f]);
     expect(dup).toMatchObject({ code: 1, stdout: '', stderr: 'Offset json file contains duplicate topic partitions: ledger-0\n' });
+  });
+
+  test('an unknown topic or partition is UnknownTopicOrPartitionException at once, not a leadership election', async () => {
+    const f = join(tempDir(), 'offsets.json');
+    writeFileSync(f, JSON.stringify({ partitions: [{ topic: 'no-such-topic', partition: 0, offset: 1 }, { topic: 'ledger', partition: 7, offset: 1 }], version: 1 }));
+    const started = Date.now();
+    const r = await cli('kafka-delete-records', ['--bootstrap-server', server.bootstrap, '--offset-json-file', f]);
+    expect(r).toMatchObject({
+      code: 1,
+      stdout:
+        'Executing records delete operation\nRecords delete operation completed:\n' +
+        'partition: no-such-topic-0\terror: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This server does not host this topic-partition.\n' +
+        'partition: ledger-7\terror: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This server does not host this topic-partition.\n',
+    });
+    // Before the fix the tool waited for default.api.timeout.ms (60 s).
+    expect(Date.now() - started).toBeLessThan(30000);
   });
 });

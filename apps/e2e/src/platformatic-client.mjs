@@ -7,7 +7,7 @@
 // the library's diagnostics channel, so the suite can assert the flexible
 // versions were used. bigints are printed as strings, Maps as objects.
 import diagnostics from 'node:diagnostics_channel';
-import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { Admin, Connection, Consumer, Producer, describeConfigsV4, incrementalAlterConfigsV1, offsetFetchV9, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 
 const [bootstrap, opsJson] = process.argv.slice(2);
 const ops = JSON.parse(opsJson);
@@ -28,6 +28,20 @@ const clientId = 'e2e-platformatic';
 function withTimeout(p, ms, what) {
   let t;
   return Promise.race([p, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
+}
+
+// @platformatic/kafka 1.22 (the last release whose dependencies support
+// Node 20) has no Admin methods for configs and group offsets: those
+// operations use the library's own protocol codecs on its Connection.
+async function withConnection(fn) {
+  const i = bootstrap.lastIndexOf(':');
+  const c = new Connection(clientId);
+  await c.connect(bootstrap.slice(0, i), Number(bootstrap.slice(i + 1)));
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
 }
 
 async function withAdmin(fn) {
@@ -115,13 +129,11 @@ async function runOp(op) {
     case 'deleteTopics':
       return withAdmin((a) => a.deleteTopics({ topics: op.topics }));
     case 'describeConfigs':
-      return withAdmin((a) => a.describeConfigs({ resources: [{ resourceType: 2, resourceName: op.topic, configurationKeys: op.keys ?? [] }] }));
+      return withConnection(async (c) => (await describeConfigsV4.api.async(c, [{ resourceType: 2, resourceName: op.topic, configurationKeys: op.keys ?? [] }], false, false)).results);
     case 'incrementalAlterConfigs':
-      return withAdmin((a) =>
-        a.incrementalAlterConfigs({ resources: [{ resourceType: 2, resourceName: op.topic, configs: op.configs }] }),
-      );
+      return withConnection(async (c) => (await incrementalAlterConfigsV1.api.async(c, [{ resourceType: 2, resourceName: op.topic, configs: op.configs }], false)).responses);
     case 'listGroupOffsets':
-      return withAdmin((a) => a.listConsumerGroupOffsets({ groups: [op.groupId] }));
+      return withConnection(async (c) => (await offsetFetchV9.api.async(c, [{ groupId: op.groupId, memberId: null, memberEpoch: -1, topics: null }], false)).groups);
     case 'describeGroups':
       return withAdmin((a) => a.describeGroups({ groups: [op.groupId] }));
     case 'produce': {

@@ -83,10 +83,11 @@ describe('@platformatic/kafka', () => {
     expect(listed).toContain('plt-admin');
     expect(md.brokers).toEqual({ '1': expect.objectContaining({ host: '127.0.0.1', port: server.port }) });
     expect(md.topics['plt-admin'].partitionsCount).toBe(3);
-    expect(md.topics['plt-admin'].partitions.map((p) => [p.leader, p.replicas, p.isr])).toEqual([
-      [1, [1], [1]],
-      [1, [1], [1]],
-      [1, [1], [1]],
+    // (@platformatic/kafka 1.22 keeps leader and replicas of Metadata's partitions, not the ISR.)
+    expect(md.topics['plt-admin'].partitions.map((p) => [p.leader, p.replicas])).toEqual([
+      [1, [1]],
+      [1, [1]],
+      [1, [1]],
     ]);
     const cfg = (d: typeof before) => Object.fromEntries(d[0].configs.map((c) => [c.name, [c.value, c.configSource]]));
     // 1 = DYNAMIC_TOPIC_CONFIG, 5 = DEFAULT_CONFIG
@@ -158,11 +159,15 @@ describe('@platformatic/kafka', () => {
       expect(mine.map((m) => m.offset)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
       expect(mine.map((m) => m.value)).toEqual(first.filter((m) => m.partition === p).map((m) => m.value));
     }
-    // Committed: the end of each partition.
+    // Committed: what the client committed for each partition. @platformatic/kafka
+    // 1.22 (the last release whose dependencies support Node 20) commits the
+    // offset of the last record it consumed, 9, and resumes after it (later
+    // releases commit the next offset, 10, as Kafka's clients do); the resume
+    // below shows the broker kept exactly that.
     expect(offsets[0].topics.find((t) => t.name === topic)!.partitions.map((p) => [p.partitionIndex, p.committedOffset]).sort()).toEqual([
-      [0, '10'],
-      [1, '10'],
-      [2, '10'],
+      [0, '9'],
+      [1, '9'],
+      [2, '9'],
     ]);
     expect(groups[groupId].state).toBe('EMPTY');
 

@@ -27,7 +27,10 @@ it('formats with Kafka 4.0 latest production metadata.version (4.0-IV3, level 25
   const server = await startServer({ props: Object.fromEntries(override.map((o) => o.split(/=(.*)/s).slice(0, 2))), autoFormat: false, logger: memoryLogger() });
   try {
     expect(server.clusterId).toBe('MkU3OEVBNTcwNTJENDM2Qk');
-    expect([...server.controller.image().features]).toEqual([['metadata.version', 25]]);
+    expect([...server.controller.image().features]).toEqual([
+      ['metadata.version', 25],
+      ['group.version', 1],
+    ]);
   } finally {
     await server.stop();
   }

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { Clock, Logger, NagareError, Scheduler, systemClock, systemScheduler } from '@nagare/common';
-import { Broker, BoundListener, KafkaConfig, METADATA_VERSION, SECURITY_PROTOCOLS, parseProperties } from '@nagare/broker';
+import { Broker, BoundListener, FEATURE_LEVELS, KafkaConfig, METADATA_VERSION, SECURITY_PROTOCOLS, parseProperties } from '@nagare/broker';
 import { Controller, MetadataCommitter } from '@nagare/controller';
 import { ConfigResolver } from '@nagare/metadata';
 import { LogManager, NodeFileSystem, logConfigFromProperties } from '@nagare/storage';
@@ -96,6 +96,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       deleteTopicEnable: config.bool('delete.topic.enable'),
       resolver,
       metadataVersion: METADATA_VERSION,
+      features: FEATURE_LEVELS,
     });
     if (await controller.bootstrapIfEmpty()) logger.info({ metadataVersion: METADATA_VERSION }, 'bootstrapped the metadata log');
     logger.info({ records: replayed, topics: controller.image().topicsByName.size }, 'loaded the metadata log');

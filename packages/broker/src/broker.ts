@@ -6,7 +6,7 @@
  */
 import { statfsSync } from 'node:fs';
 import { Clock, Logger, Scheduler, ScheduledTask } from '@nagare/common';
-import { ConfigResolver, MetadataImage, INTERNAL_TOPICS } from '@nagare/metadata';
+import { ConfigResolver, EMPTY_IMAGE, MetadataImage, INTERNAL_TOPICS } from '@nagare/metadata';
 import { ApiKey, ErrorCode, apiByKey } from '@nagare/protocol';
 import { LogManager, PartitionLog } from '@nagare/storage';
 import type { KafkaConfig } from './config';
@@ -15,8 +15,9 @@ import { describeQuorumHandler } from './describe-quorum';
 import { RequestDispatcher } from './dispatcher';
 import { FetchSessionCache } from './fetch-session';
 import { GroupCoordinator } from './group/coordinator';
-import { groupHandlers } from './group/handlers';
-import { OffsetsTopicStore } from './group/store';
+import { consumerGroupHandlers, groupHandlers } from './group/handlers';
+import { parseAssignors, type MigrationPolicy } from './group/config';
+import { applyLeadership } from './group/leadership';
 import { allHandlers } from './handlers';
 import { HandlerRegistry } from './handlers/registry';
 import { BoundListener, SocketServer } from './network/socket-server';
@@ -24,7 +25,7 @@ import { ProducerIdManager } from './producer-id-manager';
 import { Purgatory } from './purgatory';
 import { ReplicaManager } from './replica-manager';
 import type { BrokerServices } from './services';
-import { OffsetsTopic } from './offsets-topic';
+import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
 
 /**
  * The metadata.version a new cluster is bootstrapped with and the highest this
@@ -35,6 +36,8 @@ import { OffsetsTopic } from './offsets-topic';
 export const METADATA_VERSION = 25;
 /** The release name of METADATA_VERSION, as `kafka-storage format` prints it. */
 export const METADATA_VERSION_NAME = '4.0-IV3';
+
+export { FEATURE_LEVELS, consumerProtocolFinalized } from './features';
 
 /**
  * APIs a controller listener serves: those Kafka's message definitions list
@@ -103,7 +106,8 @@ export class Broker implements BrokerServices {
     this.producerIds = new ProducerIdManager(opts.controller, this.nodeId, () => this.brokerEpoch);
     this.offsetsTopic = new OffsetsTopic(this, opts.config.int('offsets.topic.num.partitions'));
     this.groups = new GroupCoordinator({
-      store: this.offsetsTopic as OffsetsTopicStore,
+      store: this.offsetsTopic,
+      leadership: 'external',
       clock: opts.clock,
       scheduler: opts.scheduler,
       logger: opts.logger.child({ component: 'groups' }),
@@ -117,10 +121,20 @@ export class Broker implements BrokerServices {
         offsetsRetentionCheckIntervalMs: opts.config.int('offsets.retention.check.interval.ms'),
         offsetMetadataMaxBytes: opts.config.int('offset.metadata.max.bytes'),
         offsetsTopicNumPartitions: opts.config.int('offsets.topic.num.partitions'),
+        consumerGroupSessionTimeoutMs: opts.config.int('group.consumer.session.timeout.ms'),
+        consumerGroupMinSessionTimeoutMs: opts.config.int('group.consumer.min.session.timeout.ms'),
+        consumerGroupMaxSessionTimeoutMs: opts.config.int('group.consumer.max.session.timeout.ms'),
+        consumerGroupHeartbeatIntervalMs: opts.config.int('group.consumer.heartbeat.interval.ms'),
+        consumerGroupMinHeartbeatIntervalMs: opts.config.int('group.consumer.min.heartbeat.interval.ms'),
+        consumerGroupMaxHeartbeatIntervalMs: opts.config.int('group.consumer.max.heartbeat.interval.ms'),
+        consumerGroupMaxSize: opts.config.int('group.consumer.max.size'),
+        consumerGroupAssignors: parseAssignors(opts.config.list('group.consumer.assignors').join(',')),
+        consumerGroupMigrationPolicy: (opts.config.get('group.consumer.migration.policy') ?? 'bidirectional').toLowerCase() as MigrationPolicy,
+        consumerProtocolEnabled: opts.config.list('group.coordinator.rebalance.protocols').includes('consumer'),
       },
       metadata: () => this.metadata(),
     });
-    const handlers = [...allHandlers, ...groupHandlers, describeQuorumHandler];
+    const handlers = [...allHandlers, ...groupHandlers, ...consumerGroupHandlers, describeQuorumHandler];
     this.handlers = new HandlerRegistry(handlers);
     this.controllerHandlers = new HandlerRegistry(handlers.filter((h) => isControllerApi(h.apiKey)));
   }
@@ -179,6 +193,8 @@ export class Broker implements BrokerServices {
     this.replicas.applyImage(image, { ...image, topicsById: new Map(), topicsByName: new Map() });
     this.unsubscribe = this.controller.subscribe((next, previous) => this.onImage(next, previous));
     await this.groups.start();
+    // The group coordinator's shards: the __consumer_offsets partitions this node leads.
+    await applyLeadership(this.groups, this.nodeId, OFFSETS_TOPIC, image, EMPTY_IMAGE);
     this.scheduleBackgroundTasks();
     const network = (listeners: Array<{ listener: string; host: string; port: number }>, registry: HandlerRegistry, component: string) =>
       new SocketServer({
@@ -217,8 +233,10 @@ export class Broker implements BrokerServices {
     const deleted: string[] = [];
     for (const t of previous.topicsByName.values()) if (!image.topicsById.has(t.id)) deleted.push(t.name);
     this.replicas.applyImage(image, previous);
+    this.groups.onMetadataImage(image, previous);
+    void applyLeadership(this.groups, this.nodeId, OFFSETS_TOPIC, image, previous);
     if (deleted.length > 0) {
-      this.groups.onTopicsDeleted(deleted);
+      void this.groups.onTopicsDeleted(deleted);
       for (const name of deleted) this.logger.info({ topic: name }, 'deleted topic');
     }
   }

@@ -204,43 +204,50 @@ export class ReplicaManager {
    */
   async append(entries: AppendEntry[], opts: { acks: number; allowInternal?: boolean }): Promise<PartitionAppendResult[]> {
     const now = this.clock.now();
-    // The log fsyncs inside the append when its flush policy (flush.messages / flush.ms) says so,
-    // so a result here is as durable as the topic's configuration asks.
-    return entries.map((e) => {
-      const p = this.get(e.topic, e.partition);
-      if (!p) return this.appendError(e, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      if (!p.isLeader) return this.appendError(e, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      if (INTERNAL_TOPICS.has(e.topic) && !opts.allowInternal) {
-        return this.appendError(e, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${e.topic}`);
-      }
-      if (e.records === null || e.records.length === 0) return this.appendError(e, ErrorCode.INVALID_RECORD, 'Produce request carries no record batches');
-      const prepared = this.prepare(p, e.records);
-      try {
-        const r = p.log.appendAsLeader(prepared.records, { leaderEpoch: p.leaderEpoch, now });
-        if (r.errorCode !== 0) {
-          return {
-            ...this.appendError(e, r.errorCode, r.errorMessage ?? null, BigInt(p.log.logStartOffset)),
-            recordErrors: (r.recordErrors ?? []).map((x) => ({ batchIndex: x.batchIndex, batchIndexErrorMessage: x.message })),
-          };
-        }
-        if (!r.duplicate) {
-          p.log.highWatermark = p.log.logEndOffset;
-          for (const l of this.listeners) l(e.topic, e.partition);
-        }
+    return entries.map((e) => this.appendToLeader(e, opts, now));
+  }
+
+  /**
+   * Appends one entry as leader, synchronously: when this returns the
+   * records have their offsets (the coordinator runtime relies on it). The
+   * log fsyncs inside the append when its flush policy (flush.messages /
+   * flush.ms) says so, so a result here is as durable as the topic's
+   * configuration asks.
+   */
+  appendToLeader(e: AppendEntry, opts: { allowInternal?: boolean }, now = this.clock.now()): PartitionAppendResult {
+    const p = this.get(e.topic, e.partition);
+    if (!p) return this.appendError(e, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (!p.isLeader) return this.appendError(e, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (INTERNAL_TOPICS.has(e.topic) && !opts.allowInternal) {
+      return this.appendError(e, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${e.topic}`);
+    }
+    if (e.records === null || e.records.length === 0) return this.appendError(e, ErrorCode.INVALID_RECORD, 'Produce request carries no record batches');
+    const prepared = this.prepare(p, e.records);
+    try {
+      const r = p.log.appendAsLeader(prepared.records, { leaderEpoch: p.leaderEpoch, now });
+      if (r.errorCode !== 0) {
         return {
-          topic: e.topic,
-          partition: e.partition,
-          errorCode: 0,
-          errorMessage: null,
-          baseOffset: BigInt(r.baseOffset),
-          logAppendTimeMs: BigInt(r.logAppendTime),
-          logStartOffset: BigInt(r.logStartOffset),
-          recordErrors: [],
+          ...this.appendError(e, r.errorCode, r.errorMessage ?? null, BigInt(p.log.logStartOffset)),
+          recordErrors: (r.recordErrors ?? []).map((x) => ({ batchIndex: x.batchIndex, batchIndexErrorMessage: x.message })),
         };
-      } catch (err) {
-        return this.storageFailure(e, err);
       }
-    });
+      if (!r.duplicate) {
+        p.log.highWatermark = p.log.logEndOffset;
+        for (const l of this.listeners) l(e.topic, e.partition);
+      }
+      return {
+        topic: e.topic,
+        partition: e.partition,
+        errorCode: 0,
+        errorMessage: null,
+        baseOffset: BigInt(r.baseOffset),
+        logAppendTimeMs: BigInt(r.logAppendTime),
+        logStartOffset: BigInt(r.logStartOffset),
+        recordErrors: [],
+      };
+    } catch (err) {
+      return this.storageFailure(e, err);
+    }
   }
 
   private storageFailure(e: { topic: string; partition: number }, err: unknown): PartitionAppendResult {

@@ -14,6 +14,8 @@ export type { RecordMetadata, SendCallback } from './producer/batch';
 export * from './group/consumer-protocol';
 export * from './group/assignors';
 export * from './group/group-member';
+export { ConsumerGroupMember } from './group/consumer-group-member';
+export type { ConsumerGroupMemberOptions } from './group/consumer-group-member';
 export { Consumer, offsetFetch, listOffsetsFromLeaders } from './consumer/consumer';
 export type {
   ConsumerOptions,

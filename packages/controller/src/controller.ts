@@ -58,6 +58,12 @@ export interface ControllerSettings {
   resolver: ConfigResolver;
   /** The metadata.version this controller bootstraps a new cluster with. */
   metadataVersion: number;
+  /**
+   * Other features finalized at these levels (Kafka 4.0 formats with
+   * group.version 1). A metadata log written before a feature existed gets it
+   * finalized at start.
+   */
+  features?: ReadonlyArray<{ name: string; level: number }>;
   producerIdBlockSize?: number;
   random?: (n: number) => Buffer;
 }
@@ -111,12 +117,13 @@ export class Controller {
 
   /** Writes the bootstrap records of a new cluster (metadata.version) when the log is empty. */
   async bootstrapIfEmpty(): Promise<boolean> {
+    const features = this.settings.features ?? [];
+    const level = (name: string, featureLevel: number) => ({ type: MetadataRecordType.FeatureLevelRecord, version: 0, data: { name, featureLevel } }) as const;
     return this.committer.run((image) => {
-      if (image.provenance.offset >= 0) return { records: [], result: false };
-      return {
-        records: [{ type: MetadataRecordType.FeatureLevelRecord, version: 0, data: { name: 'metadata.version', featureLevel: this.settings.metadataVersion } }],
-        result: true,
-      };
+      if (image.provenance.offset >= 0) {
+        return { records: features.filter((f) => !image.features.has(f.name)).map((f) => level(f.name, f.level)), result: false };
+      }
+      return { records: [level('metadata.version', this.settings.metadataVersion), ...features.map((f) => level(f.name, f.level))], result: true };
     });
   }
 
@@ -135,7 +142,10 @@ export class Controller {
               incarnationId: randomUuid(this.random),
               brokerEpoch: epoch,
               endPoints: endpoints.map((e) => ({ ...e })),
-              features: [{ name: 'metadata.version', minSupportedVersion: 1, maxSupportedVersion: this.settings.metadataVersion }],
+              features: [
+                { name: 'metadata.version', minSupportedVersion: 1, maxSupportedVersion: this.settings.metadataVersion },
+                ...(this.settings.features ?? []).map((f) => ({ name: f.name, minSupportedVersion: 0, maxSupportedVersion: f.level })),
+              ],
               rack,
               fenced: false,
               inControlledShutdown: false,

@@ -100,7 +100,9 @@ const BROKER_ACTED_ON: ReadonlySet<string> = new Set([
   'offsets.topic.num.partitions', 'offsets.topic.replication.factor', 'offsets.topic.segment.bytes', 'offsets.topic.compression.codec',
   'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offsets.commit.timeout.ms', 'offsets.load.buffer.size',
   'offset.metadata.max.bytes', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms',
-  'group.max.size', 'group.coordinator.rebalance.protocols', 'producer.id.expiration.ms', 'transaction.state.log.num.partitions',
+  'group.max.size', 'group.coordinator.rebalance.protocols', 'group.consumer.assignors', 'group.consumer.heartbeat.interval.ms',
+  'group.consumer.max.heartbeat.interval.ms', 'group.consumer.max.session.timeout.ms', 'group.consumer.max.size', 'group.consumer.migration.policy',
+  'group.consumer.min.heartbeat.interval.ms', 'group.consumer.min.session.timeout.ms', 'group.consumer.session.timeout.ms', 'producer.id.expiration.ms', 'transaction.state.log.num.partitions',
   'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes',
   'transactional.id.expiration.ms', 'transaction.max.timeout.ms',
 ]);

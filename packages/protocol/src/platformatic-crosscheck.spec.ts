@@ -73,9 +73,9 @@ const requests: Req[] = [
     check: (b) => expect((b.groups as p.OffsetFetchRequest['groups'])[0].groupId).toBe('group-a'),
   },
   {
-    module: 'consumer/list-offsets-v7',
+    module: 'consumer/list-offsets-v8',
     api: 2,
-    version: 7,
+    version: 8,
     args: [-1, 0, [{ name: 'orders', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: big(-3n) }] }]],
     check: (b) => expect((b.topics as p.ListOffsetsRequest['topics'])[0].partitions[0].timestamp).toBe(-3n),
   },

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { generate, generateMetadataRecords } from './generate';
-import { GENERATED_DIR, METADATA_GENERATED_DIR, referenceDir } from './main';
+import { generate, generateGroupCoordinatorRecords, generateMetadataRecords } from './generate';
+import { GENERATED_DIR, GROUP_RECORDS_GENERATED_DIR, METADATA_GENERATED_DIR, referenceDir } from './main';
 import { parseMessage, parseVersions, stripComments } from './spec';
 
 function listFiles(dir: string, root = dir, out: string[] = []): string[] {
@@ -37,6 +37,36 @@ describe('committed generated code', () => {
       }
     });
   }
+});
+
+describe('group coordinator records', () => {
+  // Their definitions are committed with the generator (facts only), so this runs everywhere.
+  it('match a fresh regeneration from tools/protocol-codegen/definitions/group-coordinator', () => {
+    const fresh = generateGroupCoordinatorRecords();
+    expect(listFiles(GROUP_RECORDS_GENERATED_DIR).sort()).toEqual([...fresh.keys()].sort());
+    const stale = [...fresh].filter(([rel, text]) => readFileSync(join(GROUP_RECORDS_GENERATED_DIR, rel), 'utf8') !== text).map(([rel]) => rel);
+    expect(stale).toEqual([]);
+  });
+
+  it('cover every record kind of Kafka 4.0 consumer and classic groups, keyed by record type', () => {
+    const kinds = readFileSync(join(GROUP_RECORDS_GENERATED_DIR, 'record-kinds.ts'), 'utf8');
+    const names = [...kinds.matchAll(/name: "(\w+)", keyVersions: \[(\d+), (\d+)\]/g)].map((m) => `${m[1]} ${m[2]}-${m[3]}`);
+    expect(names).toEqual([
+      'OffsetCommit 0-1',
+      'GroupMetadata 2-2',
+      'ConsumerGroupMetadata 3-3',
+      'ConsumerGroupPartitionMetadata 4-4',
+      'ConsumerGroupMemberMetadata 5-5',
+      'ConsumerGroupTargetAssignmentMetadata 6-6',
+      'ConsumerGroupTargetAssignmentMember 7-7',
+      'ConsumerGroupCurrentMemberAssignment 8-8',
+    ]);
+  });
+
+  it('definitions carry no upstream prose', () => {
+    const dir = join(__dirname, '../definitions/group-coordinator');
+    for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), 'utf8')).not.toMatch(/"about"|Licensed to the Apache/);
+  });
 });
 
 describe('definition parsing', () => {

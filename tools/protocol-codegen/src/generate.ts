@@ -229,3 +229,57 @@ export function generate(referenceDir: string): Map<string, string> {
   out.set('index.ts', [BANNER, "export * from './messages';", "export * from './apis';", "export * from './errors';", ''].join('\n'));
   return out;
 }
+
+/** Where the group coordinator's record definitions live (committed: facts only, see the folder's README). */
+export const GROUP_COORDINATOR_DEFINITIONS = join(__dirname, '../definitions/group-coordinator');
+
+/**
+ * The group coordinator's `__consumer_offsets` records (Kafka's
+ * group-coordinator message definitions), for packages/broker: a codec per
+ * key and value, and a table of record types. A record's key opens with an
+ * int16 that is its type (0-1 OffsetCommit, 2 GroupMetadata, 3-8 the KIP-848
+ * consumer group records); its key fields are those of that version of the
+ * key schema. Its value opens with an int16 version of the value schema.
+ */
+export function generateGroupCoordinatorRecords(definitionsDir = GROUP_COORDINATOR_DEFINITIONS): Map<string, string> {
+  const records = loadMessages(definitionsDir);
+  const out = new Map<string, string>();
+  const exports: string[] = [];
+  for (const m of records) {
+    const file = fileNameOf(m.name);
+    out.set(`records/${file}.ts`, new MessageEmitter(m, '@nagare/protocol').emit());
+    exports.push(`export * from './${file}';`);
+  }
+  out.set('records/index.ts', [BANNER, ...exports, ''].join('\n'));
+  const byName = new Map(records.map((m) => [m.name, m]));
+  const keys = records.filter((m) => m.name.endsWith('Key')).sort((a, b) => a.valid.lo - b.valid.lo);
+  const lines = [BANNER, `import type { MessageCodec } from '@nagare/protocol';`];
+  const codecs: string[] = [];
+  for (const k of keys) {
+    const base = k.name.slice(0, -'Key'.length);
+    if (!byName.has(`${base}Value`)) throw new Error(`${k.name} has no ${base}Value`);
+    codecs.push(`${k.name}Codec`, `${base}ValueCodec`);
+  }
+  lines.push(`import {\n  ${codecs.join(',\n  ')},\n} from './records';`);
+  lines.push('', '/** One kind of record: the key versions it is written with, its codecs and the value versions. */');
+  lines.push('export interface GroupRecordKind {');
+  lines.push('  readonly name: string;');
+  lines.push('  readonly keyVersions: readonly [number, number];');
+  lines.push('  readonly valueVersions: readonly [number, number];');
+  lines.push('  readonly key: MessageCodec<any>;');
+  lines.push('  readonly value: MessageCodec<any>;');
+  lines.push('}', '');
+  lines.push('/** Every record kind, by the key versions that select it. */');
+  lines.push('export const GROUP_RECORD_KINDS: readonly GroupRecordKind[] = [');
+  for (const k of keys) {
+    const base = k.name.slice(0, -'Key'.length);
+    const v = byName.get(`${base}Value`)!;
+    lines.push(
+      `  { name: ${JSON.stringify(base)}, keyVersions: [${k.valid.lo}, ${k.valid.hi}], valueVersions: [${v.valid.lo}, ${v.valid.hi}], key: ${k.name}Codec, value: ${base}ValueCodec },`,
+    );
+  }
+  lines.push('];', '');
+  out.set('record-kinds.ts', lines.join('\n'));
+  out.set('index.ts', [BANNER, "export * from './records';", "export * from './record-kinds';", ''].join('\n'));
+  return out;
+}

@@ -4,11 +4,12 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generate, generateMetadataRecords } from './generate';
+import { generate, generateGroupCoordinatorRecords, generateMetadataRecords } from './generate';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 export const GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/protocol/src/generated');
 export const METADATA_GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/metadata/src/generated');
+export const GROUP_RECORDS_GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/broker/src/group/generated');
 
 export function referenceDir(): string {
   return process.env.NAGARE_KAFKA_PROTOCOL_DIR ?? resolve(WORKSPACE_ROOT, '../shared/kafka-protocol');
@@ -32,6 +33,7 @@ export function main(): void {
   };
   write(GENERATED_DIR, generate(ref), 'messages');
   write(METADATA_GENERATED_DIR, generateMetadataRecords(ref), 'records');
+  write(GROUP_RECORDS_GENERATED_DIR, generateGroupCoordinatorRecords(), 'records');
 }
 
 if (require.main === module) main();

@@ -168,6 +168,7 @@ const PRODUCER: Record<string, [keyof ProducerOptions, Kind]> = {
 const CONSUMER: Record<string, [keyof ConsumerOptions, Kind]> = {
   'group.id': ['groupId', 'string'],
   'group.instance.id': ['groupInstanceId', 'string'],
+  'group.remote.assignor': ['groupRemoteAssignor', 'string'],
   'session.timeout.ms': ['sessionTimeoutMs', 'int'],
   'heartbeat.interval.ms': ['heartbeatIntervalMs', 'int'],
   'max.poll.interval.ms': ['maxPollIntervalMs', 'int'],
@@ -257,6 +258,12 @@ export function consumerOptions(bootstrap: string, props: Props): ConsumerOption
   const iso = props.get('isolation.level');
   if (iso !== undefined && !['read_committed', 'read_uncommitted'].includes(iso.trim())) {
     throw invalid('isolation.level', iso, 'String must be one of: read_committed, read_uncommitted');
+  }
+  const protocol = props.get('group.protocol');
+  if (protocol !== undefined) {
+    const p = protocol.trim().toLowerCase();
+    if (p !== 'classic' && p !== 'consumer') throw invalid('group.protocol', protocol, 'String must be one of (case insensitive): CLASSIC, CONSUMER');
+    o.groupProtocol = p;
   }
   const strategies = props.get('partition.assignment.strategy');
   if (strategies !== undefined) {

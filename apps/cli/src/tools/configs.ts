@@ -10,7 +10,7 @@ import { checkBootstrap, loadPropertiesFile } from '../cli/config';
 import { COMMAND_CONFIG, HELP, Io, OUTPUT, ToolDef, VERSION, cantCombine, fileProps, jsonOutput, printJson, withAdmin } from '../cli/tool';
 
 const ALL_TYPES = ['topics', 'clients', 'users', 'brokers', 'ips', 'broker-loggers', 'client-metrics', 'groups'];
-const SUPPORTED = ['topics', 'brokers', 'broker-loggers'];
+const SUPPORTED = ['topics', 'brokers', 'broker-loggers', 'groups', 'client-metrics'];
 
 const options: OptionDef[] = [
   { name: 'bootstrap-server', arg: 'required', describedAs: 'server to connect to', help: 'The Kafka servers to connect to.' },
@@ -19,7 +19,7 @@ const options: OptionDef[] = [
   { name: 'alter', help: 'Alter the configuration for the entity.' },
   { name: 'describe', help: 'List configs for the given entity.' },
   { name: 'all', help: 'List all configs for the given entity, including static configs if available.' },
-  { name: 'entity-type', arg: 'required', describedAs: 'String', help: 'Type of entity (topics/clients/users/brokers/broker-loggers/ips/client-metrics/groups); nagare serves topics, brokers and broker-loggers.' },
+  { name: 'entity-type', arg: 'required', describedAs: 'String', help: 'Type of entity (topics/brokers/broker-loggers/groups/client-metrics). Kafka\'s quota entities (clients/users/ips) are refused: nagare has no quotas yet.' },
   { name: 'entity-name', arg: 'required', describedAs: 'String', help: 'Name of entity (topic name/client id/user principal name/broker id/ip/client metrics/group id)' },
   { name: 'entity-default', help: 'Default entity name for clients/users/brokers/ips (applies to corresponding entity type)' },
   { name: 'add-config', arg: 'required', describedAs: 'String', help: "Key Value pairs of configs to add. Square brackets can be used to group values which contain commas: 'k1=v1,k2=[v1,v2,v2],k3=v3'." },
@@ -27,15 +27,15 @@ const options: OptionDef[] = [
   { name: 'delete-config', arg: 'required', describedAs: 'String', help: "config keys to remove 'k1,k2'" },
   { name: 'force', help: 'Suppress console prompts' },
   { name: 'topic', arg: 'required', describedAs: 'String', help: "The topic's name." },
-  { name: 'client', arg: 'required', describedAs: 'String', help: "The client's ID." },
-  { name: 'client-defaults', help: 'The config defaults for all clients.' },
-  { name: 'user', arg: 'required', describedAs: 'String', help: "The user's principal name." },
-  { name: 'user-defaults', help: 'The config defaults for all users.' },
+  { name: 'client', arg: 'required', describedAs: 'String', help: "The client's ID (quotas: refused by nagare)." },
+  { name: 'client-defaults', help: 'The config defaults for all clients (quotas: refused by nagare).' },
+  { name: 'user', arg: 'required', describedAs: 'String', help: "The user's principal name (quotas: refused by nagare)." },
+  { name: 'user-defaults', help: 'The config defaults for all users (quotas: refused by nagare).' },
   { name: 'broker', arg: 'required', describedAs: 'String', help: "The broker's ID." },
   { name: 'broker-defaults', help: 'The config defaults for all brokers.' },
   { name: 'broker-logger', arg: 'required', describedAs: 'String', help: "The broker's ID for its logger config." },
-  { name: 'ip-defaults', help: 'The config defaults for all IPs.' },
-  { name: 'ip', arg: 'required', describedAs: 'String', help: 'The IP address.' },
+  { name: 'ip-defaults', help: 'The config defaults for all IPs (quotas: refused by nagare).' },
+  { name: 'ip', arg: 'required', describedAs: 'String', help: 'The IP address (quotas: refused by nagare).' },
   { name: 'group', arg: 'required', describedAs: 'String', help: "The group's ID." },
   { name: 'client-metrics', arg: 'required', describedAs: 'String', help: 'The client metrics config resource name.' },
   OUTPUT,
@@ -106,6 +106,7 @@ function checkArgs(o: ParsedOptions): { types: string[]; names: string[] } {
   }
   if (o.has('describe')) {
     if (!['users', 'clients', 'brokers', 'ips'].some((t) => types.includes(t)) && o.has('entity-default')) throw new UsageError(`--entity-default must not be specified with --describe of ${types.join(',')}`);
+    if (types.includes('client-metrics') && !hasName) throw new UsageError('An entity name must be specified with --describe of client-metrics', 'add --entity-name <name>: nagare does not list client-metrics resources yet');
     if (types.includes('broker-loggers') && !hasName) throw new UsageError(`An entity name must be specified with --describe of ${types.join(',')}`, 'add --entity-name <broker id>');
   }
   if (o.has('alter')) {
@@ -178,6 +179,8 @@ function resourceFor(entityType: string, name: string): Resource {
     if (name !== '') validateTopic(name);
     return { type: ConfigResourceType.TOPIC, dynamic: ConfigSource.DYNAMIC_TOPIC_CONFIG };
   }
+  if (entityType === 'groups') return { type: ConfigResourceType.GROUP, dynamic: ConfigSource.GROUP_CONFIG };
+  if (entityType === 'client-metrics') return { type: ConfigResourceType.CLIENT_METRICS, dynamic: ConfigSource.CLIENT_METRICS_CONFIG };
   if (entityType === 'brokers') return { type: ConfigResourceType.BROKER, dynamic: name === '' ? ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG : ConfigSource.DYNAMIC_BROKER_CONFIG };
   return { type: ConfigResourceType.BROKER_LOGGER, dynamic: null };
 }
@@ -196,6 +199,7 @@ async function describe(admin: Admin, o: ParsedOptions, io: Io, entityType: stri
   let entities: string[];
   if (names.length > 0) entities = [names[0]];
   else if (entityType === 'topics') entities = (await admin.listTopics({ listInternal: true })).map((t) => t.name).sort();
+  else if (entityType === 'groups') entities = (await admin.listGroups()).map((g) => g.groupId).sort();
   else entities = [...(await admin.describeCluster()).brokers.map((b) => String(b.nodeId)), ''];
   const json: unknown[] = [];
   for (const entity of entities) {

@@ -4,7 +4,7 @@
  * options, checks, messages and tables of Kafka 4.0's ConsumerGroupCommand.
  */
 import { readFileSync } from 'node:fs';
-import { Admin, BrokerInfo, CommittedOffset, GroupDescription, TopicPartition, groupByTopic } from '@nagare/client';
+import { Admin, BrokerInfo, CommittedOffset, ConsumerGroupDescription, TopicPartition, groupByTopic } from '@nagare/client';
 import { ErrorCode, KafkaProtocolError } from '@nagare/protocol';
 import { OptionDef, ParsedOptions } from '../cli/args';
 import { CliError, UsageError, javaException } from '../cli/errors';
@@ -107,11 +107,12 @@ interface Group {
   groupId: string;
   /** Kafka's state name; 'Dead' for groups that do not exist. */
   state: string;
-  desc: GroupDescription | null;
+  desc: ConsumerGroupDescription | null;
 }
 
+/** Both kinds of consumer groups (ConsumerGroupDescribe for KIP-848 groups, DescribeGroups for classic ones). */
 async function describeGroups(admin: Admin, ids: string[]): Promise<Group[]> {
-  const descs = await admin.describeGroups(ids);
+  const descs = await admin.describeConsumerGroups(ids);
   return descs.map((d) => {
     if (d.error) {
       if (d.error.code === ErrorCode.GROUP_ID_NOT_FOUND) return { groupId: d.groupId, state: 'Dead', desc: null };
@@ -358,7 +359,7 @@ function printMembers(io: Io, g: Group, verbose: boolean): void {
       clw = Math.max(clw, m.clientId.length);
       withInstance = withInstance || (m.groupInstanceId ?? '') !== '';
       caw = Math.max(caw, (m.assignment.length === 0 ? MISSING : assignmentString(m.assignment)).length);
-      taw = Math.max(taw, MISSING.length);
+      taw = Math.max(taw, (m.targetAssignment === null || m.targetAssignment.length === 0 ? MISSING : assignmentString(m.targetAssignment)).length);
     }
   }
   const row = (c: string[]) =>
@@ -370,7 +371,9 @@ function printMembers(io: Io, g: Group, verbose: boolean): void {
   for (const m of members) {
     s += row([g.groupId, m.memberId, m.groupInstanceId ?? '', m.host, m.clientId, String(m.assignment.length)]);
     // Classic groups have no member epochs or target assignments (KIP-848 groups do).
-    if (verbose) s += extra([MISSING, m.assignment.length === 0 ? MISSING : assignmentString(m.assignment), MISSING, MISSING]);
+    const target = m.targetAssignment === null ? MISSING : m.targetAssignment.length === 0 ? MISSING : assignmentString(m.targetAssignment);
+    const targetEpoch = g.desc?.assignmentEpoch ?? null;
+    if (verbose) s += extra([show(m.memberEpoch), m.assignment.length === 0 ? MISSING : assignmentString(m.assignment), show(targetEpoch), target]);
     s += '\n';
   }
   io.out(s);
@@ -386,7 +389,8 @@ function printState(io: Io, g: Group, verbose: boolean): void {
   const line = (c: string[]) =>
     verbose ? `\n${pad(c[0], gw)} ${pad(c[1], cw)} ${pad(c[2], 20)} ${pad(c[3], 20)} ${pad(c[4], 15)} ${pad(c[5], 25)} ${c[6]}` : `\n${pad(c[0], gw)} ${pad(c[1], cw)} ${pad(c[2], 20)} ${pad(c[3], 20)} ${c[4]}`;
   const s = verbose
-    ? line(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', 'GROUP-EPOCH', 'TARGET-ASSIGNMENT-EPOCH', '#MEMBERS']) + line([g.groupId, coordinator, strategy, g.state, MISSING, MISSING, members])
+    ? line(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', 'GROUP-EPOCH', 'TARGET-ASSIGNMENT-EPOCH', '#MEMBERS']) +
+      line([g.groupId, coordinator, strategy, g.state, show(g.desc?.groupEpoch ?? null), show(g.desc?.assignmentEpoch ?? null), members])
     : line(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS']) + line([g.groupId, coordinator, strategy, g.state, members]);
   io.out(s + '\n');
 }

@@ -98,13 +98,13 @@ describe('GroupCoordinator: forming and rebalancing', () => {
     ]);
     expect(value.members[1].assignment).toEqual(plan[1].assignment);
     expect(value.members[2].subscription).toEqual(subscription(['t2']));
-    expect([a.heartbeat(), b.heartbeat(), c.heartbeat()]).toEqual([0, 0, 0]);
+    expect([await a.heartbeat(), await b.heartbeat(), await c.heartbeat()]).toEqual([0, 0, 0]);
   });
 
   it('rebalances when a member leaves (LeaveGroup v3+ batch)', async () => {
     const h = await started();
     const [a, b, c] = await formGroup(h, 3);
-    const res = h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: c.memberId, groupInstanceId: null, reason: 'bye' }, { memberId: 'nobody', groupInstanceId: null, reason: null }] });
+    const res = await h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: c.memberId, groupInstanceId: null, reason: 'bye' }, { memberId: 'nobody', groupInstanceId: null, reason: null }] });
     expect(res).toEqual({
       throttleTimeMs: 0,
       errorCode: 0,
@@ -114,9 +114,9 @@ describe('GroupCoordinator: forming and rebalancing', () => {
       ],
     });
     expect(h.coord.groupState(G)).toBe('PreparingRebalance');
-    expect(a.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    expect(b.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    expect(c.heartbeat()).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await a.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(await b.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(await c.heartbeat()).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const ja = await a.startJoin();
     await flush();
     expect(ja.done).toBe(false);
@@ -131,10 +131,10 @@ describe('GroupCoordinator: forming and rebalancing', () => {
   it('LeaveGroup v0-2 answers with the member error at the top level', async () => {
     const h = await started();
     const [a] = await formGroup(h, 2);
-    expect(h.coord.leaveGroup(ctx(1), { groupId: G, memberId: 'ghost', members: [] })).toEqual({ throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] });
-    expect(h.coord.leaveGroup(ctx(2), { groupId: G, memberId: a.memberId, members: [] })).toEqual({ throttleTimeMs: 0, errorCode: 0, members: [] });
-    expect(h.coord.leaveGroup(ctx(0), { groupId: 'nope', memberId: 'x', members: [] }).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(h.coord.leaveGroup(ctx(0), { groupId: '', memberId: 'x', members: [] }).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect(await h.coord.leaveGroup(ctx(1), { groupId: G, memberId: 'ghost', members: [] })).toEqual({ throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] });
+    expect(await h.coord.leaveGroup(ctx(2), { groupId: G, memberId: a.memberId, members: [] })).toEqual({ throttleTimeMs: 0, errorCode: 0, members: [] });
+    expect((await h.coord.leaveGroup(ctx(0), { groupId: 'nope', memberId: 'x', members: [] })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await h.coord.leaveGroup(ctx(0), { groupId: '', memberId: 'x', members: [] })).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
     expect(h.coord.groupState(G)).toBe('PreparingRebalance');
   });
 
@@ -145,15 +145,15 @@ describe('GroupCoordinator: forming and rebalancing', () => {
     for (let t = 0; t < 9; t++) {
       h.scheduler.advance(1000);
       if (t % 3 === 2) {
-        expect(a.heartbeat()).toBe(0);
-        expect(b.heartbeat()).toBe(0);
+        expect(await a.heartbeat()).toBe(0);
+        expect(await b.heartbeat()).toBe(0);
       }
     }
     expect(h.coord.groupState(G)).toBe('Stable');
     h.scheduler.advance(1000);
     expect(h.coord.groupState(G)).toBe('PreparingRebalance');
     expect(h.coord.snapshot(G)!.members.map((m) => m.memberId)).toEqual([a.memberId, b.memberId]);
-    expect(c.heartbeat()).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await c.heartbeat()).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const ja = await a.startJoin();
     const jb = await b.startJoin();
     await flush();
@@ -173,13 +173,13 @@ describe('GroupCoordinator: forming and rebalancing', () => {
     await flush();
     expect(ja.value).toMatchObject({ errorCode: 0, generationId: 2, leader: a.memberId });
     expect(ja.value.members.map((m) => m.memberId)).toEqual([a.memberId]);
-    expect(b.heartbeat()).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await b.heartbeat()).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it('elects a new leader when the leader does not rejoin', async () => {
     const h = await started();
     const [a, b] = await formGroup(h, 2);
-    h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
+    await h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
     const jb = await b.startJoin();
     await flush();
     expect(jb.value).toMatchObject({ errorCode: 0, generationId: 2, leader: b.memberId });
@@ -189,7 +189,7 @@ describe('GroupCoordinator: forming and rebalancing', () => {
   it('goes Empty when every member left, and persists that', async () => {
     const h = await started();
     const [a, b] = await formGroup(h, 2);
-    h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [a, b].map((m) => ({ memberId: m.memberId, groupInstanceId: null, reason: null })) });
+    await h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [a, b].map((m) => ({ memberId: m.memberId, groupInstanceId: null, reason: null })) });
     await flush();
     expect(h.coord.groupState(G)).toBe('Empty');
     const last = recordsOf(h).at(-1)!;
@@ -390,7 +390,7 @@ describe('GroupCoordinator: JoinGroup rules', () => {
     const ja = await a.startJoin();
     for (let i = 0; i < 10; i++) {
       h.scheduler.advance(30_000);
-      b.heartbeat();
+      await b.heartbeat();
     }
     await flush();
     expect(jc.value).toMatchObject({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, memberId: '' });
@@ -408,15 +408,15 @@ describe('GroupCoordinator: SyncGroup and Heartbeat', () => {
     await flush();
     expect(ja.value.generationId).toBe(stale + 1);
     expect(jb.done).toBe(true);
-    expect(h.coord.heartbeat(ctx(4), { groupId: G, generationId: stale, memberId: a.memberId, groupInstanceId: null }).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect((await h.coord.heartbeat(ctx(4), { groupId: G, generationId: stale, memberId: a.memberId, groupInstanceId: null })).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect((await h.coord.syncGroup(ctx(3), { ...syncRequest(G, stale, a.memberId), protocolType: null, protocolName: null })).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
     const commit = await h.coord.commitOffsets(ctx(8), commitRequest(G, { t: { 0: 5n } }, { generation: stale, memberId: a.memberId }));
     expect(commit.topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(h.coord.heartbeat(ctx(4), { groupId: G, generationId: stale + 1, memberId: 'who', groupInstanceId: null }).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(h.coord.heartbeat(ctx(4), { groupId: 'nope', generationId: 1, memberId: 'who', groupInstanceId: null }).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(h.coord.heartbeat(ctx(4), { groupId: '', generationId: 1, memberId: 'who', groupInstanceId: null }).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect((await h.coord.heartbeat(ctx(4), { groupId: G, generationId: stale + 1, memberId: 'who', groupInstanceId: null })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await h.coord.heartbeat(ctx(4), { groupId: 'nope', generationId: 1, memberId: 'who', groupInstanceId: null })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await h.coord.heartbeat(ctx(4), { groupId: '', generationId: 1, memberId: 'who', groupInstanceId: null })).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
     // In CompletingRebalance heartbeats are fine, commits are not yet.
-    expect(a.heartbeat()).toBe(0);
+    expect(await a.heartbeat()).toBe(0);
     const early = await h.coord.commitOffsets(ctx(8), commitRequest(G, { t: { 0: 5n } }, { generation: a.generation, memberId: a.memberId }));
     expect(early.topics[0].partitions[0].errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
   });
@@ -481,12 +481,12 @@ describe('GroupCoordinator: static membership (KIP-345)', () => {
     expect(h.store.appendCalls).toBe(appends + 1);
     expect(recordsOf(h).at(-1)!.value).toMatchObject({ generation: 1, members: [{ memberId: a.memberId }, { memberId: 'i2-m3', groupInstanceId: 'i2' }] });
     // The old incarnation is fenced; the new one syncs and gets the old assignment.
-    expect(h.coord.heartbeat(ctx(4), { groupId: G, generationId: 1, memberId: oldB, groupInstanceId: 'i2' }).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect((await h.coord.heartbeat(ctx(4), { groupId: G, generationId: 1, memberId: oldB, groupInstanceId: 'i2' })).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     const s = await h.coord.syncGroup(ctx(5), syncRequest(G, 1, 'i2-m3', [], 'i2'));
     expect(s).toMatchObject({ errorCode: 0, assignment: assignment({ t: [1] }) });
-    expect(h.coord.heartbeat(ctx(4), { groupId: G, generationId: 1, memberId: 'i2-m3', groupInstanceId: 'i2' }).errorCode).toBe(0);
+    expect((await h.coord.heartbeat(ctx(4), { groupId: G, generationId: 1, memberId: 'i2-m3', groupInstanceId: 'i2' })).errorCode).toBe(0);
     // An unknown instance id with a known member id is UNKNOWN_MEMBER_ID.
-    expect(h.coord.heartbeat(ctx(4), { groupId: G, generationId: 1, memberId: 'i2-m3', groupInstanceId: 'i9' }).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await h.coord.heartbeat(ctx(4), { groupId: G, generationId: 1, memberId: 'i2-m3', groupInstanceId: 'i9' })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it('tells a restarted static leader to skip the assignment (JoinGroup v9)', async () => {
@@ -517,7 +517,7 @@ describe('GroupCoordinator: static membership (KIP-345)', () => {
     expect(ja.value.members.map((m) => m.memberId)).toEqual([a.memberId, b.memberId]);
     await a.sync([{ memberId: a.memberId, assignment: assignment({ t: [0] }) }]).promise;
     h.scheduler.advance(1000);
-    a.heartbeat();
+    await a.heartbeat();
     h.scheduler.advance(4000);
     // b neither synced nor heartbeated: removed at the sync deadline.
     expect(h.coord.snapshot(G)!.members.map((m) => m.memberId)).toEqual([a.memberId]);
@@ -532,7 +532,7 @@ describe('GroupCoordinator: static membership (KIP-345)', () => {
     const r = await h.coord.joinGroup(ctx(7, 'c1'), joinRequest(G, { groupInstanceId: 'i1' }));
     expect(r).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId: '', generationId: 1, leader: before });
     expect(h.coord.snapshot(G)!.members.map((m) => m.memberId)).toEqual([before]);
-    expect(a.heartbeat()).toBe(0);
+    expect(await a.heartbeat()).toBe(0);
   });
 
   it('rebalances when a static member rejoins with a protocol change', async () => {
@@ -555,7 +555,7 @@ describe('GroupCoordinator: static membership (KIP-345)', () => {
     const a = new TestMember(h, G, 'c1', { groupInstanceId: 'i1' });
     const b = new TestMember(h, G, 'c2', { groupInstanceId: 'i2' });
     await rebalance(h, [a, b]);
-    const r = h.coord.leaveGroup(ctx(4), {
+    const r = await h.coord.leaveGroup(ctx(4), {
       groupId: G,
       memberId: '',
       members: [
@@ -589,7 +589,7 @@ describe('GroupCoordinator: offsets', () => {
     ]);
     expect(recs[0].value).toEqual({ version: 3, offset: 10n, leaderEpoch: 3, metadata: 'meta', commitTimestamp: h.clock.now(), expireTimestamp: -1 });
 
-    const some = h.coord.fetchOffsets(ctx(7), { groupId: 'simple', topics: [{ name: 't', partitionIndexes: [1, 2] }], groups: [], requireStable: true });
+    const some = await h.coord.fetchOffsets(ctx(7), { groupId: 'simple', topics: [{ name: 't', partitionIndexes: [1, 2] }], groups: [], requireStable: true });
     expect(some).toEqual({
       throttleTimeMs: 0,
       errorCode: 0,
@@ -604,12 +604,12 @@ describe('GroupCoordinator: offsets', () => {
         },
       ],
     });
-    const all = h.coord.fetchOffsets(ctx(2), { groupId: 'simple', topics: null, groups: [], requireStable: false });
+    const all = await h.coord.fetchOffsets(ctx(2), { groupId: 'simple', topics: null, groups: [], requireStable: false });
     expect(all.topics.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.committedOffset])])).toEqual([
       ['t', [[0, 10n], [1, 20n]]],
       ['u', [[0, 1n]]],
     ]);
-    const none = h.coord.fetchOffsets(ctx(5), { groupId: 'no-such-group', topics: [{ name: 't', partitionIndexes: [0] }], groups: [], requireStable: false });
+    const none = await h.coord.fetchOffsets(ctx(5), { groupId: 'no-such-group', topics: [{ name: 't', partitionIndexes: [0] }], groups: [], requireStable: false });
     expect(none.topics[0].partitions[0]).toMatchObject({ committedOffset: -1n, errorCode: 0 });
   });
 
@@ -617,7 +617,7 @@ describe('GroupCoordinator: offsets', () => {
     const h = await started();
     await h.coord.commitOffsets(ctx(8), commitRequest('g-a', { t: { 0: 1n } }));
     await h.coord.commitOffsets(ctx(8), commitRequest('g-b', { u: { 3: 7n } }));
-    const r = h.coord.fetchOffsets(ctx(8), {
+    const r = await h.coord.fetchOffsets(ctx(8), {
       groupId: '',
       topics: [],
       requireStable: false,
@@ -767,14 +767,14 @@ describe('GroupCoordinator: restart', () => {
 
     const h2 = harness({ store, clock });
     const loading = h2.coord.start();
-    expect(h2.coord.fetchOffsets(ctx(5), { groupId: G, topics: null, groups: [], requireStable: false }).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
-    const v1 = h2.coord.fetchOffsets(ctx(1), { groupId: G, topics: [{ name: 't', partitionIndexes: [0] }], groups: [], requireStable: false });
+    expect((await h2.coord.fetchOffsets(ctx(5), { groupId: G, topics: null, groups: [], requireStable: false })).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const v1 = await h2.coord.fetchOffsets(ctx(1), { groupId: G, topics: [{ name: 't', partitionIndexes: [0] }], groups: [], requireStable: false });
     expect(v1.topics[0].partitions[0]).toMatchObject({ committedOffset: -1n, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
     expect((await h2.coord.joinGroup(ctx(5), joinRequest(G))).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
-    expect(h2.coord.heartbeat(ctx(4), { groupId: G, generationId: 1, memberId: a.memberId, groupInstanceId: null }).errorCode).toBe(0);
+    expect((await h2.coord.heartbeat(ctx(4), { groupId: G, generationId: 1, memberId: a.memberId, groupInstanceId: null })).errorCode).toBe(0);
     await loading;
 
-    const fetched = h2.coord.fetchOffsets(ctx(7), { groupId: G, topics: null, groups: [], requireStable: false });
+    const fetched = await h2.coord.fetchOffsets(ctx(7), { groupId: G, topics: null, groups: [], requireStable: false });
     expect(fetched.topics).toEqual([
       {
         name: 't',
@@ -794,12 +794,12 @@ describe('GroupCoordinator: restart', () => {
     // The members carry on with their generation.
     const moved = new TestMember(h2, G, 'c1');
     Object.assign(moved, { memberId: a.memberId, generation: 1 });
-    expect(moved.heartbeat()).toBe(0);
+    expect(await moved.heartbeat()).toBe(0);
     const s = await h2.coord.syncGroup(ctx(5), syncRequest(G, 1, a.memberId));
     expect(s.assignment).toEqual(assignment({ t: [0] }));
     // b never comes back: its fresh session expires and the group rebalances.
     h2.scheduler.advance(5000);
-    expect(moved.heartbeat()).toBe(0);
+    expect(await moved.heartbeat()).toBe(0);
     h2.scheduler.advance(5000);
     expect(h2.coord.groupState(G)).toBe('PreparingRebalance');
   });
@@ -810,7 +810,7 @@ describe('GroupCoordinator: restart', () => {
     const h1 = await started({ store, clock });
     const [a] = await formGroup(h1, 1);
     await h1.coord.commitOffsets(ctx(8), commitRequest(G, { t: { 0: 1n } }, { generation: a.generation, memberId: a.memberId }));
-    h1.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
+    await h1.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
     await flush();
     const emptySince = clock.now();
     await h1.coord.shutdown();
@@ -864,9 +864,9 @@ describe('GroupCoordinator: offset expiration (KIP-211)', () => {
     const [a] = await formGroup(h, 1);
     await h.coord.commitOffsets(ctx(8), commitRequest(G, { t: { 0: 1n } }, { generation: a.generation, memberId: a.memberId }));
     h.clock.advance(RETENTION_MS); // old commit, but the group is not empty yet
-    a.heartbeat();
+    await a.heartbeat();
     expect(await h.coord.runOffsetExpiration()).toBe(0);
-    h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
+    await h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
     await flush();
     expect(h.coord.groupState(G)).toBe('Empty');
     h.clock.advance(RETENTION_MS - 1);
@@ -886,7 +886,7 @@ describe('GroupCoordinator: offset expiration (KIP-211)', () => {
     const [a] = await formGroup(h, 1, { topics: ['t'] });
     await h.coord.commitOffsets(ctx(8), commitRequest(G, { t: { 0: 1n }, u: { 0: 2n } }, { generation: a.generation, memberId: a.memberId }));
     h.clock.advance(RETENTION_MS);
-    a.heartbeat();
+    await a.heartbeat();
     expect(await h.coord.runOffsetExpiration()).toBe(1);
     expect(h.coord.snapshot(G)!.offsets.map((o) => o.topic)).toEqual(['t']);
   });
@@ -933,7 +933,7 @@ describe('GroupCoordinator: DeleteGroups, OffsetDelete, topic deletion', () => {
       [{ type: 'offset', version: 1, group: 'idle', topic: 't', partition: 0 }, null],
       [{ type: 'offset', version: 1, group: 'idle', topic: 't', partition: 1 }, null],
     ]);
-    h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
+    await h.coord.leaveGroup(ctx(5), { groupId: G, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
     await flush();
     const again = await h.coord.deleteGroups(ctx(2), { groupsNames: [G] });
     expect(again.results[0].errorCode).toBe(0);
@@ -1003,7 +1003,7 @@ describe('GroupCoordinator: DescribeGroups and ListGroups', () => {
   it('describes members with metadata and assignment when stable', async () => {
     const h = await started();
     const [a, b] = await formGroup(h, 2);
-    const r = h.coord.describeGroups(ctx(5), { groups: [G, 'none'], includeAuthorizedOperations: true });
+    const r = await h.coord.describeGroups(ctx(5), { groups: [G, 'none'], includeAuthorizedOperations: true });
     expect(r.groups[0]).toEqual({
       errorCode: 0,
       errorMessage: null,
@@ -1018,11 +1018,11 @@ describe('GroupCoordinator: DescribeGroups and ListGroups', () => {
       authorizedOperations: 3400,
     });
     expect(r.groups[1]).toMatchObject({ errorCode: 0, groupId: 'none', groupState: 'Dead', members: [], authorizedOperations: -2147483648 });
-    const v6 = h.coord.describeGroups(ctx(6), { groups: ['none'], includeAuthorizedOperations: false });
+    const v6 = await h.coord.describeGroups(ctx(6), { groups: ['none'], includeAuthorizedOperations: false });
     expect(v6.groups[0]).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group none not found.', groupState: 'Dead' });
     // During a rebalance: no protocol, no metadata.
     await a.startJoin();
-    const during = h.coord.describeGroups(ctx(2), { groups: [G], includeAuthorizedOperations: true });
+    const during = await h.coord.describeGroups(ctx(2), { groups: [G], includeAuthorizedOperations: true });
     expect(during.groups[0]).toMatchObject({ groupState: 'PreparingRebalance', protocolData: '', authorizedOperations: -2147483648 });
     expect(during.groups[0].members.map((m) => m.memberMetadata.length + m.memberAssignment.length)).toEqual([0, 0]);
   });
@@ -1031,7 +1031,7 @@ describe('GroupCoordinator: DescribeGroups and ListGroups', () => {
     const h = await started();
     await formGroup(h, 1);
     await h.coord.commitOffsets(ctx(8), commitRequest('simple', { t: { 0: 1n } }));
-    const all = h.coord.listGroups(ctx(5), { statesFilter: [], typesFilter: [] });
+    const all = await h.coord.listGroups(ctx(5), { statesFilter: [], typesFilter: [] });
     expect(all).toEqual({
       throttleTimeMs: 0,
       errorCode: 0,
@@ -1040,11 +1040,11 @@ describe('GroupCoordinator: DescribeGroups and ListGroups', () => {
         { groupId: 'simple', protocolType: '', groupState: 'Empty', groupType: 'classic' },
       ],
     });
-    expect(h.coord.listGroups(ctx(4), { statesFilter: ['empty'], typesFilter: [] }).groups.map((g) => g.groupId)).toEqual(['simple']);
-    expect(h.coord.listGroups(ctx(5), { statesFilter: ['Stable', 'PreparingRebalance'], typesFilter: ['Classic'] }).groups.map((g) => g.groupId)).toEqual([G]);
-    expect(h.coord.listGroups(ctx(5), { statesFilter: [], typesFilter: ['consumer'] }).groups).toEqual([]);
+    expect((await h.coord.listGroups(ctx(4), { statesFilter: ['empty'], typesFilter: [] })).groups.map((g) => g.groupId)).toEqual(['simple']);
+    expect((await h.coord.listGroups(ctx(5), { statesFilter: ['Stable', 'PreparingRebalance'], typesFilter: ['Classic'] })).groups.map((g) => g.groupId)).toEqual([G]);
+    expect((await h.coord.listGroups(ctx(5), { statesFilter: [], typesFilter: ['consumer'] })).groups).toEqual([]);
     // Filters are ignored below the versions that have them.
-    expect(h.coord.listGroups(ctx(2), { statesFilter: ['empty'], typesFilter: [] }).groups).toEqual([
+    expect((await h.coord.listGroups(ctx(2), { statesFilter: ['empty'], typesFilter: [] })).groups).toEqual([
       { groupId: G, protocolType: 'consumer', groupState: '', groupType: '' },
       { groupId: 'simple', protocolType: '', groupState: '', groupType: '' },
     ]);
@@ -1061,7 +1061,7 @@ describe('GroupCoordinator: lifecycle and wire shapes', () => {
     expect(ja.value).toMatchObject({ errorCode: ErrorCode.NOT_COORDINATOR });
     expect(h.scheduler.size()).toBe(0);
     expect((await h.coord.joinGroup(ctx(5), joinRequest(G))).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    expect(h.coord.listGroups(ctx(5), { statesFilter: [], typesFilter: [] }).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect((await h.coord.listGroups(ctx(5), { statesFilter: [], typesFilter: [] })).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   });
 
   it('produces JoinGroup and SyncGroup responses every version can encode', async () => {
@@ -1112,9 +1112,9 @@ describe('GroupCoordinator: closed static members expire on time', () => {
     expect(syncs.map((s) => s.value.errorCode)).toEqual([0, 0]);
     // Both members commit (as a closing consumer does) and then go silent, without LeaveGroup.
     h.scheduler.advance(1000);
-    expect(a.heartbeat()).toBe(0);
+    expect(await a.heartbeat()).toBe(0);
     h.scheduler.advance(500);
-    expect(b.heartbeat()).toBe(0);
+    expect(await b.heartbeat()).toBe(0);
     // Just before b's session ends the group still has b.
     h.scheduler.advance(5999);
     await flush();
@@ -1135,7 +1135,7 @@ describe('GroupCoordinator: closed static members expire on time', () => {
     h.clock.advance(5999);
     expect((await h.coord.deleteGroups(ctx(2), { groupsNames: [G] })).results[0].errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
     h.clock.advance(1);
-    const described = h.coord.describeGroups(ctx(5), { groups: [G], includeAuthorizedOperations: false });
+    const described = await h.coord.describeGroups(ctx(5), { groups: [G], includeAuthorizedOperations: false });
     expect(described.groups[0]).toMatchObject({ errorCode: 0, groupState: 'Empty', members: [] });
     expect((await h.coord.deleteGroups(ctx(2), { groupsNames: [G] })).results).toEqual([{ groupId: G, errorCode: ErrorCode.NONE }]);
     // The late timers find nothing left to do.

@@ -11,6 +11,8 @@ import { describeGroupsHandler } from '../handlers/describe-groups';
 import { listGroupsHandler } from '../handlers/list-groups';
 import { deleteGroupsHandler } from '../handlers/delete-groups';
 import { offsetDeleteHandler } from '../handlers/offset-delete';
+import { consumerGroupHeartbeatHandler } from '../handlers/consumer-group-heartbeat';
+import { consumerGroupDescribeHandler } from '../handlers/consumer-group-describe';
 
 export const groupHandlers: ApiHandler[] = [
   offsetCommitHandler,
@@ -25,3 +27,6 @@ export const groupHandlers: ApiHandler[] = [
   deleteGroupsHandler,
   offsetDeleteHandler,
 ] as ApiHandler[];
+
+/** The KIP-848 consumer group APIs (ConsumerGroupHeartbeat, ConsumerGroupDescribe). */
+export const consumerGroupHandlers: ApiHandler[] = [consumerGroupHeartbeatHandler, consumerGroupDescribeHandler] as ApiHandler[];

@@ -1,15 +1,14 @@
 /**
- * How the group coordinator persists: the records of `__consumer_offsets`
- * (see records.ts for their layouts). The broker implements this over its
- * log of that topic (offsets-topic.ts); tests use MemoryOffsetsTopicStore.
+ * How the group coordinator persists: the partitions of `__consumer_offsets`
+ * as the coordinator runtime writes them (PartitionWriter) and reads them
+ * back when a shard loads (CoordinatorLoader). The broker implements it over
+ * its log of that topic (offsets-topic.ts); tests use MemoryOffsetsTopicStore.
  */
-export interface OffsetsTopicStore {
+import type { CoordinatorLoader, PartitionWriter } from '../coordinator';
+
+export interface OffsetsTopicStore extends PartitionWriter, CoordinatorLoader {
   /** offsets.topic.num.partitions */
   readonly partitionCount: number;
   /** Creates __consumer_offsets (compacted) if it does not exist yet; Kafka does this on first FindCoordinator. */
   ensureTopic(): Promise<void>;
-  /** Appends records as one batch (value null = tombstone); resolves once durable per the broker's acks=all rules; errorCode 0 on success. */
-  append(partition: number, records: Array<{ key: Buffer; value: Buffer | null }>, timestampMs: number): Promise<{ errorCode: number }>;
-  /** Every record of the partition from the log start, for loading state at start-up. */
-  readAll(partition: number): Iterable<{ offset: number; key: Buffer | null; value: Buffer | null; timestamp: number }>;
 }

@@ -1,8 +1,9 @@
 /**
  * DescribeGroups (key 15), v0-6. State, protocol type, and members; the
  * protocol name and member metadata/assignments only for Stable groups, as
- * Kafka. A group that does not exist is "Dead" with no error before v6 and
- * GROUP_ID_NOT_FOUND from v6 (KIP-1043). v3+ authorized operations when
+ * Kafka. A group that does not exist, or is a KIP-848 consumer group
+ * (ConsumerGroupDescribe describes those), is "Dead" with no error before v6
+ * and GROUP_ID_NOT_FOUND from v6 (KIP-1043). v3+ authorized operations when
  * asked (all group operations: there is no authorizer), v4+ group instance
  * ids.
  */

@@ -1,7 +1,11 @@
 /**
- * FindCoordinator (key 10), v0-6. This node coordinates every group and
- * transactional id, so the answer is this node's endpoint for the listener
- * the request came in on (else the first advertised one). v0 asks for a
+ * FindCoordinator (key 10), v0-6. A group's coordinator is the leader of its
+ * `__consumer_offsets` partition (Kafka's partitionFor: hash of the group id
+ * modulo offsets.topic.num.partitions), answered with that broker's endpoint
+ * for the listener the request came in on (this node's advertised one when it
+ * leads; else the first advertised one). A partition without a live leader
+ * is COORDINATOR_NOT_AVAILABLE. Transactional ids are coordinated by this
+ * node (no transaction coordinator partitions yet). v0 asks for a
  * group; v1+ carries a key type (0 group, 1 transaction; others are
  * INVALID_REQUEST); v4+ batches keys (KIP-699). For group keys the
  * `__consumer_offsets` topic is created first, as Kafka does on first use;
@@ -9,7 +13,8 @@
  * an error (Kafka hashes it like any other).
  */
 import { ApiKey, ErrorCode, FindCoordinatorResponse } from '@nagare/protocol';
-import { defineHandler } from './types';
+import { OFFSETS_TOPIC } from '../offsets-topic';
+import { defineHandler, type RequestContext } from './types';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -30,18 +35,45 @@ export const findCoordinatorHandler = defineHandler({
     let errorCode: number = ErrorCode.NONE;
     if (keyType !== GROUP && keyType !== TRANSACTION) errorCode = ErrorCode.INVALID_REQUEST;
     else if (keyType === GROUP) errorCode = await s.groups.ensureOffsetsTopic();
-    const listeners = s.config.advertisedListeners;
-    const ep = listeners.find((e) => e.listener === ctx.conn.listener) ?? listeners[0];
-    if (errorCode === ErrorCode.NONE && !ep) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const node = errorCode === ErrorCode.NONE ? { nodeId: s.nodeId, host: ep!.host, port: ep!.port } : NO_NODE;
+    const node = (key: string) => (errorCode === ErrorCode.NONE ? coordinatorNode(ctx, keyType, key) : { errorCode, node: NO_NODE });
     if (v < 4) {
       // v1-3 carry the error's message: "NONE" on success, as Kafka's Errors.message().
-      const message = errorCode === ErrorCode.NONE ? 'NONE' : errorCode === ErrorCode.INVALID_REQUEST ? INVALID_REQUEST_MESSAGE : NOT_AVAILABLE_MESSAGE;
-      return { throttleTimeMs: 0, errorCode, errorMessage: v >= 1 ? message : null, ...node, coordinators: [] };
+      const found = node(req.key);
+      const code = found.errorCode;
+      const message = code === ErrorCode.NONE ? 'NONE' : code === ErrorCode.INVALID_REQUEST ? INVALID_REQUEST_MESSAGE : NOT_AVAILABLE_MESSAGE;
+      return { throttleTimeMs: 0, errorCode: code, errorMessage: v >= 1 ? message : null, ...found.node, coordinators: [] };
     }
     // v4+: Kafka sets a message only when failing the whole request (an unknown key type).
     const errorMessage = errorCode === ErrorCode.INVALID_REQUEST ? INVALID_REQUEST_MESSAGE : null;
-    const coordinators: FindCoordinatorResponse.Coordinator[] = req.coordinatorKeys.map((key) => ({ key, ...node, errorCode, errorMessage }));
+    const coordinators: FindCoordinatorResponse.Coordinator[] = req.coordinatorKeys.map((key) => {
+      const found = node(key);
+      return { key, ...found.node, errorCode: found.errorCode, errorMessage };
+    });
     return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators };
   },
 });
+
+/**
+ * The broker that coordinates `key`: for groups, the leader of the group's
+ * `__consumer_offsets` partition in the metadata image (this node while the
+ * image does not have the topic, as on the first FindCoordinator before the
+ * topic is visible); for transactional ids, this node.
+ */
+function coordinatorNode(ctx: RequestContext, keyType: number, key: string): { errorCode: number; node: { nodeId: number; host: string; port: number } } {
+  const s = ctx.services;
+  const self = () => {
+    const listeners = s.config.advertisedListeners;
+    const ep = listeners.find((e) => e.listener === ctx.conn.listener) ?? listeners[0];
+    return ep ? { errorCode: ErrorCode.NONE as number, node: { nodeId: s.nodeId, host: ep.host, port: ep.port } } : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE as number, node: NO_NODE };
+  };
+  if (keyType !== GROUP || typeof s.metadata !== 'function') return self();
+  const image = s.metadata();
+  const topic = image.topicsByName.get(OFFSETS_TOPIC);
+  if (!topic) return self();
+  const leader = topic.partitions.get(s.groups.partitionFor(key))?.leader ?? -1;
+  if (leader === s.nodeId) return self();
+  const broker = leader >= 0 ? image.brokers.get(leader) : undefined;
+  const ep = broker && !broker.fenced ? (broker.endpoints.find((e) => e.name === ctx.conn.listener) ?? broker.endpoints[0]) : undefined;
+  if (!ep) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, node: NO_NODE };
+  return { errorCode: ErrorCode.NONE, node: { nodeId: leader, host: ep.host, port: ep.port } };
+}

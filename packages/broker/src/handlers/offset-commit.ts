@@ -6,7 +6,10 @@
  * metadata image does not have, OFFSET_METADATA_TOO_LARGE past
  * offset.metadata.max.bytes. v2-4 retention times become expire timestamps;
  * v6+ leader epochs; v7+ static membership; v9 GROUP_ID_NOT_FOUND for a
- * generation-bearing commit to a group that does not exist.
+ * generation-bearing commit to a group that does not exist. KIP-848 consumer
+ * groups take the member epoch instead of the generation (STALE_MEMBER_EPOCH
+ * when it does not match; members of the consumer protocol must use v9,
+ * else UNSUPPORTED_VERSION). The answer comes once the records are committed.
  */
 import { ApiKey } from '@nagare/protocol';
 import { groupRequestContext } from '../group/request-context';

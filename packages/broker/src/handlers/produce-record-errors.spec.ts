@@ -112,3 +112,30 @@ describe('Produce: per-record errors', () => {
     expect(res.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_RECORD, recordErrors: [{ batchIndex: 1 }] });
   });
 });
+
+describe('Produce: one record batch per partition (ProduceRequest.validateRecords)', () => {
+  it('two batches for one partition: INVALID_RECORD for it, nothing appended; the other partitions of the request are appended', async () => {
+    await create('two-batches', {});
+    const before = await highWatermark('plain');
+    const twoBatches = Buffer.concat([batch([{ key: 'a' }]), batch([{ key: 'b' }])]);
+    const res = await client.send(ApiKey.Produce, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [
+        { name: 'two-batches', partitionData: [{ index: 0, records: twoBatches }] },
+        { name: 'plain', partitionData: [{ index: 0, records: batch([{ key: 'c' }]) }] },
+      ],
+    });
+    const [refused, appended] = res.responses.map((t) => t.partitionResponses[0]);
+    expect(refused).toMatchObject({
+      errorCode: ErrorCode.INVALID_RECORD,
+      errorMessage: 'Produce requests with version 9 are only allowed to contain exactly one record batch per partition',
+      baseOffset: -1n,
+      recordErrors: [],
+    });
+    expect(appended).toMatchObject({ errorCode: 0, baseOffset: before });
+    expect(await highWatermark('two-batches')).toBe(0n);
+    expect(await highWatermark('plain')).toBe(before + 1n);
+  });
+});

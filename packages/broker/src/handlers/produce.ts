@@ -5,10 +5,13 @@
  * partition is validated and appended independently; failures are per
  * partition error codes (with record errors, v8+). acks=0 appends and sends
  * no response. With a single node acks=all completes once the append is done
- * (and fsynced when flush.messages asks for it).
+ * (and fsynced when flush.messages asks for it). As Kafka's
+ * ProduceRequest.validateRecords, a partition must carry exactly one record
+ * batch (v3+): more is INVALID_RECORD for that partition, nothing appended.
  */
 import { ApiKey, ErrorCode, ProduceResponse } from '@nagare/protocol';
-import type { AppendEntry } from '../replica-manager';
+import { LOG_OVERHEAD, MAGIC_OFFSET, batchSizeAt } from '@nagare/records';
+import type { AppendEntry, PartitionAppendResult } from '../replica-manager';
 import { defineHandler } from './types';
 
 export const produceHandler = defineHandler({
@@ -36,9 +39,17 @@ export const produceHandler = defineHandler({
     });
     if (v < 3) return req.acks === 0 ? null : fail(ErrorCode.UNSUPPORTED_VERSION, `Produce v${v} is no longer supported; use v3 or later`);
     if (req.acks !== -1 && req.acks !== 0 && req.acks !== 1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, null);
-    const entries: AppendEntry[] = [];
-    for (const t of req.topicData) for (const p of t.partitionData) entries.push({ topic: t.name, partition: p.index, records: p.records });
-    const results = await ctx.services.replicas.append(entries, { acks: req.acks });
+    // Request order: each partition is appended, or refused before the append.
+    const plan: Array<AppendEntry | PartitionAppendResult> = [];
+    for (const t of req.topicData) {
+      for (const p of t.partitionData) {
+        if (!hasMoreThanOneBatch(p.records)) plan.push({ topic: t.name, partition: p.index, records: p.records });
+        else plan.push(refusal(t.name, p.index, `Produce requests with version ${v} are only allowed to contain exactly one record batch per partition`));
+      }
+    }
+    const appended = await ctx.services.replicas.append(plan.filter((x): x is AppendEntry => 'records' in x), { acks: req.acks });
+    let a = 0;
+    const results = plan.map((x) => ('records' in x ? appended[a++] : x));
     if (req.acks === 0) return null;
     let i = 0;
     return {
@@ -63,3 +74,18 @@ export const produceHandler = defineHandler({
     };
   },
 });
+
+/**
+ * Whether `records` holds a whole magic-2 batch followed by more bytes (a
+ * second batch). Truncated or malformed input is left to the log, which
+ * reports it as corruption.
+ */
+function hasMoreThanOneBatch(records: Buffer | null): boolean {
+  if (records === null || records.length < LOG_OVERHEAD + MAGIC_OFFSET || records[MAGIC_OFFSET] !== 2) return false;
+  const first = batchSizeAt(records, 0);
+  return first > LOG_OVERHEAD && records.length > first;
+}
+
+function refusal(topic: string, partition: number, message: string): PartitionAppendResult {
+  return { topic, partition, errorCode: ErrorCode.INVALID_RECORD, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
+}

@@ -9,7 +9,7 @@ import { Controller, MetadataCommitter } from '@nagare/controller';
 import { ConfigResolver } from '@nagare/metadata';
 import { RequestByKey, ResponseByKey, decodeResponseFrame, encodeRequestFrame } from '@nagare/protocol';
 import { LogManager, MemoryFileSystem, logConfigFromProperties } from '@nagare/storage';
-import { Broker, METADATA_VERSION } from '../broker';
+import { Broker, FEATURE_LEVELS, METADATA_VERSION } from '../broker';
 import { KafkaConfig } from '../config';
 import { FrameReader } from '../network/frame-reader';
 
@@ -49,6 +49,7 @@ export async function startTestBroker(props: Record<string, string> = {}, opts: 
     deleteTopicEnable: true,
     resolver: new ConfigResolver(config.explicit, 1),
     metadataVersion: METADATA_VERSION,
+    features: FEATURE_LEVELS,
   });
   await controller.bootstrapIfEmpty();
   const broker = new Broker({ config, clusterId: 'test-cluster-id-000000', controller, logManager: logs, clock, scheduler, logger: log });

@@ -193,6 +193,26 @@ export interface GroupDescription {
   error: KafkaProtocolError | null;
 }
 
+/** A member as ConsumerGroupDescribe (KIP-848) or DescribeGroups tells it. */
+export interface ConsumerGroupMemberDescription extends MemberDescription {
+  /** KIP-848: the member epoch (null for classic groups). */
+  memberEpoch: number | null;
+  /** KIP-848: what the broker's assignor gave the member (null for classic groups). */
+  targetAssignment: TopicPartition[] | null;
+  /** 'consumer' (KIP-848 protocol), 'classic' (JoinGroup/SyncGroup), as KIP-1099 reports it. */
+  memberType: 'consumer' | 'classic' | 'unknown';
+}
+
+/** A consumer group of either kind (Kafka's Admin.describeConsumerGroups). */
+export interface ConsumerGroupDescription extends Omit<GroupDescription, 'members'> {
+  /** 'consumer' for KIP-848 groups, 'classic' for JoinGroup/SyncGroup ones. */
+  type: 'consumer' | 'classic';
+  /** KIP-848: group epoch and target assignment epoch (null for classic groups). */
+  groupEpoch: number | null;
+  assignmentEpoch: number | null;
+  members: ConsumerGroupMemberDescription[];
+}
+
 export interface GroupResult {
   groupId: string;
   error: KafkaProtocolError | null;
@@ -693,6 +713,69 @@ export class Admin {
     });
   }
 
+  /**
+   * Consumer groups of both kinds, as Kafka's Admin.describeConsumerGroups:
+   * ConsumerGroupDescribe (KIP-848) first; groups it does not know
+   * (GROUP_ID_NOT_FOUND: classic groups) and brokers without the API are
+   * described with DescribeGroups.
+   */
+  async describeConsumerGroups(groupIds: readonly string[], options: CallOptions & { includeAuthorizedOperations?: boolean } = {}): Promise<ConsumerGroupDescription[]> {
+    type Described = import('@nagare/protocol').ConsumerGroupDescribeResponse.DescribedGroup;
+    let unsupported = false;
+    const r = await this.onCoordinators<Described | null>(groupIds, this.deadline(options), async (coord, groups) => {
+      const conn = this.cluster.coordinatorConnection(coord);
+      try {
+        const res = await conn.request(ApiKey.ConsumerGroupDescribe, () => ({ groupIds: groups, includeAuthorizedOperations: options.includeAuthorizedOperations ?? false }));
+        return new Map(res.groups.map((g) => [g.groupId, { code: g.errorCode, result: g }]));
+      } catch (e) {
+        if (!(e instanceof KafkaProtocolError && e.code === ErrorCode.UNSUPPORTED_VERSION)) throw e;
+        unsupported = true;
+        return new Map(groups.map((g) => [g, { code: ErrorCode.GROUP_ID_NOT_FOUND, result: null }]));
+      }
+    });
+    const classicIds = groupIds.filter((id) => r.get(id)?.code === ErrorCode.GROUP_ID_NOT_FOUND);
+    const classic = new Map((classicIds.length > 0 ? await this.describeGroups(classicIds, options) : []).map((d) => [d.groupId, d]));
+    if (unsupported) this.common.logger.debug({}, 'ConsumerGroupDescribe is not supported by the broker: described with DescribeGroups');
+    const names = (tps: import('@nagare/protocol').ConsumerGroupDescribeResponse.TopicPartitions[]) =>
+      tps.flatMap((tp) => tp.partitions.map((partition) => ({ topic: tp.topicName, partition }))).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    return groupIds.map((groupId): ConsumerGroupDescription => {
+      const c = classic.get(groupId);
+      if (c) {
+        return { ...c, type: 'classic', groupEpoch: null, assignmentEpoch: null, members: c.members.map((m) => ({ ...m, memberEpoch: null, targetAssignment: null, memberType: 'classic' })) };
+      }
+      const e = r.get(groupId)!;
+      const g = e.result;
+      if (!g || e.code !== ErrorCode.NONE) {
+        return { groupId, type: 'consumer', state: '', protocolType: '', protocol: '', groupEpoch: null, assignmentEpoch: null, members: [], coordinator: e.coordinator, authorizedOperations: -2147483648, error: err(e.code, g?.errorMessage, `describe consumer group ${groupId}`) };
+      }
+      return {
+        groupId,
+        type: 'consumer',
+        state: g.groupState,
+        protocolType: CONSUMER_PROTOCOL_TYPE,
+        protocol: g.assignorName,
+        groupEpoch: g.groupEpoch,
+        assignmentEpoch: g.assignmentEpoch,
+        coordinator: e.coordinator,
+        authorizedOperations: g.authorizedOperations,
+        error: null,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId,
+          clientId: m.clientId,
+          host: m.clientHost,
+          metadata: Buffer.alloc(0),
+          assignmentBytes: Buffer.alloc(0),
+          assignment: names(m.assignment.topicPartitions),
+          subscribedTopics: [...m.subscribedTopicNames],
+          memberEpoch: m.memberEpoch,
+          targetAssignment: names(m.targetAssignment.topicPartitions),
+          memberType: m.memberType === 0 ? 'classic' : m.memberType === 1 ? 'consumer' : 'unknown',
+        })),
+      };
+    });
+  }
+
   async deleteGroups(groupIds: readonly string[], options: CallOptions = {}): Promise<GroupResult[]> {
     const r = await this.onCoordinators<null>(groupIds, this.deadline(options), async (coord, groups) => {
       const res = await this.cluster.coordinatorConnection(coord).request(ApiKey.DeleteGroups, () => ({ groupsNames: groups }));
@@ -830,7 +913,7 @@ export class Admin {
         t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, code: p.errorCode, result: { topic: t.name, partition: p.partitionIndex, lowWatermark: Number(p.lowWatermark), error: err(p.errorCode, null, `delete records of ${t.name}-${p.partitionIndex}`) } })),
       );
     });
-    return requests.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, lowWatermark: -1, error: new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `no leader for ${r.topic}-${r.partition}`) });
+    return requests.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, lowWatermark: -1, error: this.unresolved(r) });
   }
 
   async describeProducers(partitions: readonly TopicPartition[], options: CallOptions = {}): Promise<DescribeProducersResult[]> {
@@ -860,10 +943,23 @@ export class Admin {
         })),
       );
     });
-    return partitions.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, activeProducers: [], error: new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `no leader for ${r.topic}-${r.partition}`) });
+    return partitions.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, activeProducers: [], error: this.unresolved(r) });
   }
 
   /** Sends per-partition requests to the leaders; leadership errors are retried after a metadata refresh. */
+  /**
+   * The error for a partition no request could be sent for: the topic or
+   * partition does not exist (UNKNOWN_TOPIC_OR_PARTITION, as the broker would
+   * say), or it has no leader until the deadline (LEADER_NOT_AVAILABLE).
+   */
+  private unresolved(tp: TopicPartition): KafkaProtocolError {
+    const t = this.cluster.topic(tp.topic);
+    if (!t || tp.partition >= t.partitions.length || tp.partition < 0) {
+      return new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic-partition ${tp.topic}-${tp.partition}`);
+    }
+    return new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `no leader for ${tp.topic}-${tp.partition}`);
+  }
+
   private async onLeaders<Q extends TopicPartition, R>(
     items: readonly Q[],
     deadline: number,
@@ -878,12 +974,10 @@ export class Admin {
         if (left <= 0) break;
         await sleep(this.common.scheduler, Math.min(left, this.common.retryBackoff.backoff(attempt - 1)));
         await this.cluster.refresh().catch(() => undefined);
-      } else {
-        try {
-          await this.cluster.waitForTopics(topics, Math.max(1, deadline - this.common.clock.monotonicMs()), false);
-        } catch (e) {
-          if (!(e instanceof KafkaProtocolError)) throw e;
-        }
+      } else if (this.cluster.addTopics(topics) || topics.some((t) => !this.cluster.topic(t))) {
+        // One refresh, not a wait until the deadline: an unknown topic is
+        // retried below a few times with backoff, then reported as such.
+        await this.cluster.refresh().catch(() => undefined);
       }
       const byNode = new Map<number, Q[]>();
       const retry: Q[] = [];

@@ -48,6 +48,7 @@ import {
   tpKey,
 } from '../group/consumer-protocol';
 import { GroupMember, JoinCompleteArgs, JoinPrepareArgs, LeaderAssignArgs } from '../group/group-member';
+import { ConsumerGroupMember } from '../group/consumer-group-member';
 import { CompletedFetch, ConsumerRecord } from './completed-fetch';
 
 export type { ConsumerRecord } from './completed-fetch';
@@ -60,6 +61,14 @@ export interface ConsumerOptions extends CommonClientOptions {
   groupId?: string;
   /** `group.instance.id` (static membership). */
   groupInstanceId?: string;
+  /**
+   * `group.protocol`: 'classic' (JoinGroup/SyncGroup, the default) or
+   * 'consumer' (KIP-848: ConsumerGroupHeartbeat, the broker assigns; session
+   * timeout and heartbeat interval come from the broker's group.consumer.*).
+   */
+  groupProtocol?: 'classic' | 'consumer';
+  /** `group.remote.assignor`: the broker-side assignor a consumer-protocol member asks for ('uniform', 'range'); default the broker's. */
+  groupRemoteAssignor?: string;
   /** `session.timeout.ms` (45000). */
   sessionTimeoutMs?: number;
   /** `heartbeat.interval.ms` (3000). */
@@ -130,6 +139,8 @@ interface TpState {
 
 interface ResolvedConsumerOptions {
   groupId: string | undefined;
+  groupProtocol: 'classic' | 'consumer';
+  groupRemoteAssignor: string | null;
   groupInstanceId: string | null;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -155,10 +166,26 @@ function resolveConsumer(o: ConsumerOptions): ResolvedConsumerOptions {
   if (assignors.length === 0) throw new NagareError('INVALID_CONFIG', 'partitionAssignmentStrategy must name at least one assignor');
   const reset = o.autoOffsetReset ?? 'latest';
   if (reset !== 'earliest' && reset !== 'latest' && reset !== 'none') throw new NagareError('INVALID_CONFIG', `invalid autoOffsetReset ${String(reset)}`);
+  const groupProtocol = o.groupProtocol ?? 'classic';
+  if (groupProtocol !== 'classic' && groupProtocol !== 'consumer') throw new NagareError('INVALID_CONFIG', `invalid groupProtocol ${String(groupProtocol)}: 'classic' or 'consumer'`);
+  if (groupProtocol === 'consumer') {
+    // Kafka's consumer refuses these with group.protocol=consumer: the broker decides them.
+    for (const [key, name, instead] of [
+      ['sessionTimeoutMs', 'session.timeout.ms', "the broker's group.consumer.session.timeout.ms applies"],
+      ['heartbeatIntervalMs', 'heartbeat.interval.ms', "the broker's group.consumer.heartbeat.interval.ms applies"],
+      ['partitionAssignmentStrategy', 'partition.assignment.strategy', 'the broker assigns; choose its assignor with groupRemoteAssignor (group.remote.assignor)'],
+    ] as const) {
+      if (o[key] !== undefined) throw new NagareError('INVALID_CONFIG', `${key} (${name}) is not supported with groupProtocol 'consumer': ${instead}; remove it or use groupProtocol 'classic'`);
+    }
+  } else if (o.groupRemoteAssignor !== undefined) {
+    throw new NagareError('INVALID_CONFIG', "groupRemoteAssignor (group.remote.assignor) needs groupProtocol 'consumer'");
+  }
   const iso = o.isolationLevel ?? 'read_uncommitted';
   if (iso !== 'read_committed' && iso !== 'read_uncommitted') throw new NagareError('INVALID_CONFIG', `invalid isolationLevel ${String(iso)}`);
   return {
     groupId: o.groupId,
+    groupProtocol,
+    groupRemoteAssignor: o.groupRemoteAssignor ?? null,
     groupInstanceId: o.groupInstanceId ?? null,
     sessionTimeoutMs: checkPositive('sessionTimeoutMs', o.sessionTimeoutMs ?? 45000, false),
     heartbeatIntervalMs: checkPositive('heartbeatIntervalMs', o.heartbeatIntervalMs ?? 3000, false),
@@ -191,7 +218,7 @@ export class Consumer {
   readonly cluster: Cluster;
   private readonly common: ResolvedCommonOptions;
   private readonly o: ResolvedConsumerOptions;
-  private readonly member: GroupMember | null;
+  private readonly member: GroupMember | ConsumerGroupMember | null;
   private readonly assigned = new Map<string, TpState>();
   private subscribedTopics: string[] = [];
   private pattern: RegExp | null = null;
@@ -218,7 +245,20 @@ export class Consumer {
     this.member =
       this.o.groupId === undefined
         ? null
-        : new GroupMember({
+        : this.o.groupProtocol === 'consumer'
+          ? new ConsumerGroupMember({
+              cluster: this.cluster,
+              groupId: this.o.groupId,
+              groupInstanceId: this.o.groupInstanceId,
+              rebalanceTimeoutMs: this.o.maxPollIntervalMs,
+              serverAssignor: this.o.groupRemoteAssignor,
+              rackId: this.common.clientRack === '' ? null : this.common.clientRack,
+              subscription: () => this.subscribedTopics,
+              onAssignment: (next, epoch) => this.onConsumerAssignment(next, epoch),
+              onLost: () => this.onConsumerPartitionsLost(),
+              onWake: () => this.wakeWaiters(),
+            })
+          : new GroupMember({
             cluster: this.cluster,
             groupId: this.o.groupId,
             groupInstanceId: this.o.groupInstanceId,
@@ -236,8 +276,8 @@ export class Consumer {
     this.cluster.onMetadata(() => this.onMetadataUpdate());
   }
 
-  /** The group member (for group id, member id, generation), or null without group.id. */
-  get groupMember(): GroupMember | null {
+  /** The group member (for group id, member id, generation or member epoch), or null without group.id. */
+  get groupMember(): GroupMember | ConsumerGroupMember | null {
     return this.member;
   }
 
@@ -865,6 +905,45 @@ export class Consumer {
     this.wakeWaiters();
   }
 
+  /**
+   * KIP-848: the broker's new assignment for this member. Partitions no
+   * longer assigned are committed (with auto-commit) and revoked first, then
+   * the new ones assigned; the member acknowledges once this returns.
+   */
+  private async onConsumerAssignment(next: TopicPartition[], memberEpoch: number): Promise<void> {
+    const nextKeys = new Set(next.map((tp) => tpKey(tp.topic, tp.partition)));
+    const owned = this.assignment();
+    const ownedKeys = new Set(owned.map((tp) => tpKey(tp.topic, tp.partition)));
+    const revoked = owned.filter((tp) => !nextKeys.has(tpKey(tp.topic, tp.partition)));
+    const added = sortTps(next.filter((tp) => !ownedKeys.has(tpKey(tp.topic, tp.partition))));
+    if (revoked.length > 0) {
+      if (this.o.autoCommit) {
+        const offsets = this.consumedOffsets().filter((o) => !nextKeys.has(tpKey(o.topic, o.partition)));
+        try {
+          await this.commitSync(offsets, Math.min(this.o.defaultApiTimeoutMs, this.o.maxPollIntervalMs));
+        } catch (e) {
+          this.common.logger.warn({ err: (e as Error).message }, 'auto-commit before revocation failed');
+        }
+      }
+      await this.invokeListener('onPartitionsRevoked', revoked);
+      for (const tp of revoked) this.removePartition(tpKey(tp.topic, tp.partition));
+    }
+    this.generationForCommit = memberEpoch;
+    for (const tp of added) this.addPartition(tp, true);
+    this.lastAutoCommit = this.common.clock.monotonicMs();
+    this.scheduleAutoCommit();
+    if (added.length > 0 || revoked.length > 0 || owned.length === 0) await this.invokeListener('onPartitionsAssigned', added);
+    this.wakeFetcher();
+    this.wakeWaiters();
+  }
+
+  /** KIP-848: the member was fenced or left after a poll timeout; its partitions are gone without a commit. */
+  private async onConsumerPartitionsLost(): Promise<void> {
+    const owned = this.assignment();
+    if (owned.length > 0) await this.invokeListener('onPartitionsLost', owned);
+    for (const k of [...this.assigned.keys()]) this.removePartition(k);
+  }
+
   private partitionCounts(topics: readonly string[]): Map<string, number> {
     const m = new Map<string, number>();
     for (const t of topics) {
@@ -886,7 +965,7 @@ export class Consumer {
         return;
       }
     }
-    if (this.member.state !== 'stable') return;
+    if (this.member.state !== 'stable' || this.o.groupProtocol === 'consumer') return;
     // A topic of the (leader's: the group's) assignment changed its partition count, or appeared.
     const topics = this.member.isLeader ? [...new Set([...this.assignmentSnapshot.keys(), ...this.subscribedTopics])] : this.subscribedTopics;
     for (const t of topics) {
@@ -942,7 +1021,9 @@ export class Consumer {
         await this.sendCommit(list);
         return;
       } catch (e) {
-        if (!isRetriableError(e) || this.closed) throw e;
+        // KIP-848: an epoch that moved on while the commit was in flight; commit again with the new one.
+        const stale = e instanceof KafkaProtocolError && e.code === ErrorCode.STALE_MEMBER_EPOCH && this.member instanceof ConsumerGroupMember;
+        if ((!stale && !isRetriableError(e)) || this.closed) throw e;
         const left = deadline - this.common.clock.monotonicMs();
         if (left <= 0) throw e;
         await sleep(this.common.scheduler, Math.min(left, this.common.retryBackoff.backoff(attempt)));
@@ -961,7 +1042,8 @@ export class Consumer {
     const member = this.member;
     if (!member) throw new KafkaProtocolError(ErrorCode.INVALID_GROUP_ID, 'committing offsets needs a groupId');
     const grouped = this.mode === 'subscribed';
-    const generation = grouped ? this.generationForCommit : -1;
+    // KIP-848: commits carry the member's current epoch (it moves on without a new assignment).
+    const generation = grouped ? (member instanceof ConsumerGroupMember ? member.memberEpoch : this.generationForCommit) : -1;
     const memberId = grouped ? member.memberId : '';
     if (grouped && (member.state !== 'stable' || generation < 0)) {
       throw new KafkaProtocolError(ErrorCode.REBALANCE_IN_PROGRESS, 'cannot commit while the group is rebalancing');
@@ -1088,7 +1170,7 @@ export function offsetFetchRequest(
 
 /** OffsetFetch for one group. */
 export async function offsetFetch(
-  member: GroupMember,
+  member: Pick<GroupMember, 'groupId' | 'coordinatorRequest' | 'markCoordinatorUnknown'>,
   tps: ReadonlyArray<{ topic: string; partition: number }> | null,
   requireStable: boolean,
 ): Promise<Map<string, OffsetAndMetadata>> {

@@ -186,18 +186,25 @@ describe('BrokerConnection', () => {
     const port = broker.port;
     await broker.close();
     conn = new BrokerConnection(1, '127.0.0.1', port, config());
-    const times: number[] = [];
+    // Each attempt starts at least one backoff after the previous failure;
+    // we can only observe failures late (a loaded machine delays callbacks),
+    // so bound the time from before the first attempt to each observed
+    // failure: after k failures at least the sum of the first k backoffs
+    // (nominal 50, 100, 200, 400, 800, -20% jitter) has passed. A late
+    // observation can only lengthen these sums, never shorten them.
+    const started = Date.now();
+    const elapsed: number[] = [];
     for (let i = 0; i < 6; i++) {
       await conn.connect().catch((e) => expect(e).toMatchObject({ kind: 'CONNECTION_FAILED' }));
-      times.push(Date.now());
+      elapsed.push(Date.now() - started);
     }
-    const gaps = times.slice(1).map((t, i) => t - times[i]);
-    // Nominal 50, 100, 200, 400, 800 (+-20% jitter).
+    let minimum = 0;
     [50, 100, 200, 400, 800].forEach((nominal, i) => {
-      expect(gaps[i]).toBeGreaterThanOrEqual(nominal * 0.8 - 5);
-      // (Upper bound loose: a loaded machine delays timers, never shortens them.)
-      expect(gaps[i]).toBeLessThanOrEqual(nominal * 1.2 + 1000);
+      minimum += nominal * 0.8;
+      expect(elapsed[i + 1]).toBeGreaterThanOrEqual(minimum - 5);
     });
+    // (A constant 50 ms backoff would total 250 ms, far below 1,240.) Upper bound loose.
+    expect(elapsed[5]).toBeLessThanOrEqual(1550 * 1.2 + 5000);
     broker = await FakeBroker.start(1); // for afterEach
   });
 

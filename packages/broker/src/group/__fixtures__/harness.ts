@@ -176,8 +176,8 @@ export class TestMember {
     );
   }
 
-  heartbeat(): number {
-    return this.h.coord.heartbeat(ctx(4, this.clientId), { groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.join.groupInstanceId ?? null }).errorCode;
+  async heartbeat(): Promise<number> {
+    return (await this.h.coord.heartbeat(ctx(4, this.clientId), { groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.join.groupInstanceId ?? null })).errorCode;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The state of one classic group (the JoinGroup/SyncGroup protocol): its
- * members, generation, chosen protocol, committed offsets, and the state
+ * members, generation, chosen protocol, and the state
  * machine Kafka documents for it:
  *
  *   Empty --join--> PreparingRebalance --all joined / rebalance timeout--> CompletingRebalance
@@ -9,14 +9,15 @@
  *   PreparingRebalance --no members left--> Empty
  *   any --deleted / expired / unloaded--> Dead
  *
- * Timers and persistence live in the coordinator; this class only keeps
- * state and answers questions about it. Member and offset maps keep insertion
+ * Timers and persistence live in the classic group handlers (rebalance.ts);
+ * committed offsets in the shard's offset store; this class only keeps state
+ * and answers questions about it. Member maps keep insertion
  * order, which makes leader choice (the first member) and protocol tie
  * breaks deterministic where Kafka's hash maps are not.
  */
-import type { ScheduledTask } from '@nagare/common';
+import type { TimerHandle as ScheduledTask } from '../../coordinator';
 import { ErrorCode, type JoinGroupResponse } from '@nagare/protocol';
-import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol';
+import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from '../consumer-protocol';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -116,28 +117,14 @@ export class GroupMember {
   }
 }
 
-export interface CommittedOffset {
-  offset: bigint;
-  leaderEpoch: number;
-  metadata: string;
-  commitTimestamp: number;
-  /** -1 when none (the usual case since OffsetCommit v5). */
-  expireTimestamp: number;
-  /** Order of the commit that wrote it (0 for loaded ones); a slower older commit never overwrites a newer one. */
-  seq: number;
-}
-
 export interface JoinTimer {
   task: ScheduledTask;
   /** The initial-rebalance delay of a group that was Empty (KIP-134): all members joining does not end it early. */
   initial: boolean;
 }
 
-function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}
-
 export class ClassicGroup {
+  readonly type = 'classic' as const;
   state: GroupState;
   previousState: GroupState = 'Dead';
   /** Wall-clock time of the last state transition (null when loaded from a v0/v1 record). */
@@ -158,10 +145,6 @@ export class ClassicGroup {
   newMemberAdded = false;
   joinTimer: JoinTimer | null = null;
   syncTimer: ScheduledTask | null = null;
-  /** topic -> partition -> committed offset */
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
-  /** Commits appended but not yet acknowledged by the store, by topic-partition. */
-  private readonly pendingCommits = new Map<string, number>();
 
   constructor(
     readonly groupId: string,
@@ -407,74 +390,5 @@ export class ClassicGroup {
       this.transitionTo('Empty', nowMs);
     }
     this.pendingSyncMembers.clear();
-  }
-
-  // ------------------------------------------------------------ offsets
-
-  offset(topic: string, partition: number): CommittedOffset | undefined {
-    return this.offsets.get(topic)?.get(partition);
-  }
-
-  numOffsets(): number {
-    let n = 0;
-    for (const parts of this.offsets.values()) n += parts.size;
-    return n;
-  }
-
-  hasOffsets(): boolean {
-    return this.offsets.size > 0 || this.pendingCommits.size > 0;
-  }
-
-  /** Sets an offset, unless a newer commit already did. */
-  putOffset(topic: string, partition: number, value: CommittedOffset): void {
-    let parts = this.offsets.get(topic);
-    if (!parts) this.offsets.set(topic, (parts = new Map()));
-    const existing = parts.get(partition);
-    if (existing && existing.seq > value.seq) return;
-    parts.set(partition, value);
-  }
-
-  removeOffset(topic: string, partition: number): CommittedOffset | undefined {
-    this.pendingCommits.delete(tpKey(topic, partition));
-    const parts = this.offsets.get(topic);
-    const v = parts?.get(partition);
-    if (parts && v) {
-      parts.delete(partition);
-      if (parts.size === 0) this.offsets.delete(topic);
-    }
-    return v;
-  }
-
-  addPendingCommit(topic: string, partition: number): void {
-    const k = tpKey(topic, partition);
-    this.pendingCommits.set(k, (this.pendingCommits.get(k) ?? 0) + 1);
-  }
-
-  hasPendingCommit(topic: string, partition: number): boolean {
-    return this.pendingCommits.has(tpKey(topic, partition));
-  }
-
-  /**
-   * The store acknowledged (or failed) a commit. Its offset becomes visible
-   * only if the partition is still pending: a delete that happened meanwhile
-   * (appended after it) wins, as in the log.
-   */
-  completePendingCommit(topic: string, partition: number, value: CommittedOffset | null): void {
-    const k = tpKey(topic, partition);
-    const n = this.pendingCommits.get(k);
-    if (n === undefined) return;
-    if (value) this.putOffset(topic, partition, value);
-    if (n <= 1) this.pendingCommits.delete(k);
-    else this.pendingCommits.set(k, n - 1);
-  }
-
-  /** Every committed offset, by topic then partition. */
-  allOffsets(): Array<{ topic: string; partition: number; value: CommittedOffset }> {
-    const out: Array<{ topic: string; partition: number; value: CommittedOffset }> = [];
-    for (const topic of [...this.offsets.keys()].sort()) {
-      const parts = this.offsets.get(topic)!;
-      for (const p of [...parts.keys()].sort((a, b) => a - b)) out.push({ topic, partition: p, value: parts.get(p)! });
-    }
-    return out;
   }
 }
