@@ -28,7 +28,7 @@ import {
   schemaEquals,
 } from '@nagare/connect-api';
 import type { ElasticsearchSinkConnectorConfig } from './config';
-import { jsonString, schemaless, toJson } from './json';
+import { jsonString, schemaless, toDocument, toJson } from './json';
 
 export const MAP_KEY = 'key';
 export const MAP_VALUE = 'value';
@@ -129,8 +129,7 @@ export class DataConverter {
   private payload(record: SinkRecord): string {
     const schema = record.valueSchema();
     if (this.config.shouldIgnoreSchema(record.topic()) || schema === null) return schema === null ? schemaless(record.value()) : toJson(schema, record.value());
-    const pre = this.preProcessSchema(schema)!;
-    return toJson(pre, this.preProcessValue(record.value(), schema, pre));
+    return toDocument(schema, record.value(), this.config.compactMapEntries);
   }
 
   private withTimestamp(payload: string, record: SinkRecord): string {
