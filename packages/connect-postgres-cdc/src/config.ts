@@ -228,10 +228,14 @@ export class PostgresConnectorConfig extends AbstractConfig {
     };
   }
   /** Operations not emitted while streaming (`skipped.operations`, default `t`). */
+  private skipped: Set<string> | undefined;
+  /** `skipped.operations` (read once: it is consulted for every change). */
   get skippedOperations(): Set<string> {
-    const v = (this.str('skipped.operations') ?? '').trim();
-    if (v === '' || v.toLowerCase() === 'none') return new Set();
-    return new Set(v.split(',').map((s) => s.trim().toLowerCase()));
+    if (this.skipped === undefined) {
+      const v = (this.str('skipped.operations') ?? '').trim();
+      this.skipped = v === '' || v.toLowerCase() === 'none' ? new Set() : new Set(v.split(',').map((s) => s.trim().toLowerCase()));
+    }
+    return this.skipped;
   }
   /** `message.key.columns`: `schema.table:col1,col2;schema2.t2:c` (table part a regex). */
   get messageKeyColumns(): Array<{ table: RegExp; columns: string[] }> {

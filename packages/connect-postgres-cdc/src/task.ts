@@ -50,17 +50,20 @@ export function columnCaptured(f: CaptureFilters, schema: string, table: string,
   return !f.columnExclude.some((r) => r.test(id));
 }
 
+/** A record's number in emission order, kept on the record (cheaper than a WeakMap on this per-record path). */
+const SEQ = Symbol('nagare.cdc.seq');
+type Tracked = SourceRecord & { [SEQ]?: number };
+
 /** Tracks which records Kafka acknowledged and what LSN that makes durable. */
 export class FlushTracker {
   private seq = 0;
-  private readonly seqOf = new WeakMap<SourceRecord, number>();
   private ackedUpTo = 0;
   private readonly acked = new Set<number>();
   private points: Array<{ afterSeq: number; lsn: Lsn }> = [];
 
   /** Numbers a record (in emission order). */
   track(r: SourceRecord): void {
-    this.seqOf.set(r, ++this.seq);
+    (r as Tracked)[SEQ] = ++this.seq;
   }
   /** The last number given. */
   last(): number {
@@ -76,10 +79,15 @@ export class FlushTracker {
     this.points.push({ afterSeq, lsn });
   }
   ack(r: SourceRecord): void {
-    const s = this.seqOf.get(r);
+    const s = (r as Tracked)[SEQ];
     if (s === undefined) return;
-    this.seqOf.delete(r);
+    (r as Tracked)[SEQ] = undefined;
     if (s <= this.ackedUpTo) return;
+    // acknowledgements mostly come in order
+    if (s === this.ackedUpTo + 1 && this.acked.size === 0) {
+      this.ackedUpTo = s;
+      return;
+    }
     this.acked.add(s);
     while (this.acked.has(this.ackedUpTo + 1)) {
       this.acked.delete(this.ackedUpTo + 1);

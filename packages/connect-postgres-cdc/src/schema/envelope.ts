@@ -88,16 +88,22 @@ const SOURCE_FIELDS = SOURCE_SCHEMA.fields();
 const F = Object.fromEntries(SOURCE_FIELDS.map((f) => [f.name(), f]));
 
 /** The `source` struct (values written as Debezium's struct maker does; unset snapshot reads as the default "false"). */
+/** ts_ms / ts_us / ts_ns of the last commit time seen (every event of a transaction shares it). */
+let lastTs: { micros: bigint; ms: number; us: number | bigint; ns: number | bigint } = { micros: 0n, ms: 0, us: 0, ns: 0 };
+
 export function sourceStruct(s: SourceInfo): Struct {
   const st = new Struct(SOURCE_SCHEMA);
-  const ms = s.tsMicros / 1000n - (s.tsMicros % 1000n < 0n ? 1n : 0n);
+  if (lastTs.micros !== s.tsMicros) {
+    const ms = s.tsMicros / 1000n - (s.tsMicros % 1000n < 0n ? 1n : 0n);
+    lastTs = { micros: s.tsMicros, ms: Number(ms), us: num(s.tsMicros), ns: num(s.tsMicros * 1000n) };
+  }
   st.putWithoutValidation(F.version, s.version);
   st.putWithoutValidation(F.connector, 'postgresql');
   st.putWithoutValidation(F.name, s.serverName);
-  st.putWithoutValidation(F.ts_ms, Number(ms));
+  st.putWithoutValidation(F.ts_ms, lastTs.ms);
   st.putWithoutValidation(F.db, s.db);
-  st.putWithoutValidation(F.ts_us, num(s.tsMicros));
-  st.putWithoutValidation(F.ts_ns, num(s.tsMicros * 1000n));
+  st.putWithoutValidation(F.ts_us, lastTs.us);
+  st.putWithoutValidation(F.ts_ns, lastTs.ns);
   st.putWithoutValidation(F.sequence, sequence(s.lastCommitLsn, s.lsn));
   if (s.snapshot !== null && s.snapshot !== 'false') st.putWithoutValidation(F.snapshot, s.snapshot);
   st.putWithoutValidation(F.schema, s.schema);
@@ -112,8 +118,10 @@ export function sourceStruct(s: SourceInfo): Struct {
   return st;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 function num(v: bigint): number | bigint {
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+  return v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v;
 }
 
 /** The event's own processing time (`ts_ms`, `ts_us`, `ts_ns`), from a clock in epoch micros. */

@@ -173,6 +173,7 @@ const TIMETZ_RE = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([+-])(\d{2})(?::?(\d
 const TS_RE = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?( BC)?$/;
 
 function utcMs(year: number, month: number, day: number, h = 0, mi = 0, s = 0): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day, h, mi, s); // Date.UTC maps years 0..99 to 1900..1999
   const d = new Date(Date.UTC(2000, month - 1, day, h, mi, s));
   d.setUTCFullYear(year, month - 1, day);
   return d.getTime();
@@ -221,6 +222,20 @@ export function isoUtc(micros: bigint, width: number): string {
     f = '.' + (nanos.endsWith('000000') ? nanos.slice(0, 3) : nanos.endsWith('000') ? nanos.slice(0, 6) : nanos);
   }
   return `${date}T${time}${f}Z`;
+}
+
+const TS_UTC_RE = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00$/;
+
+/**
+ * `isoUtc(epochMicros(text), width)` without the arithmetic when the text is
+ * already in UTC with a four-digit year (the replication session's time
+ * zone is UTC, so that is every streamed `timestamptz`), else null.
+ */
+export function zonedTimestampUtc(text: string, width: number): string | null {
+  const m = TS_UTC_RE.exec(text);
+  if (m === null || m[1].startsWith('0000')) return null;
+  if (width > 0 && width <= 9) return `${m[1]}T${m[2]}.${((m[3] ?? '') + '000000000').slice(0, width)}Z`;
+  return m[3] === undefined && width === 0 ? `${m[1]}T${m[2]}Z` : null;
 }
 
 /** ISO_OFFSET_TIME of a timetz text shifted to UTC (`ZonedTime`). */
@@ -500,7 +515,7 @@ export function mapType(type: PgType, typmod: number, cfg: TypeConfig, types: Ty
       const width = typmod < 0 ? 6 : typmod;
       return {
         builder: () => named(SchemaBuilder.string(), DEBEZIUM.ZONED_TIMESTAMP),
-        convert: (t) => (t === 'infinity' || t === '-infinity' ? t : isoUtc(epochMicros(t), width)),
+        convert: (t) => (t === 'infinity' || t === '-infinity' ? t : zonedTimestampUtc(t, width) ?? isoUtc(epochMicros(t), width)),
         fallback: '1970-01-01T00:00:00Z',
       };
     }
