@@ -18,6 +18,7 @@
  *     reads the event: p50 / p99 / max, issue goal p99 < 200 ms.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
@@ -159,6 +160,7 @@ async function latency(ctx: BenchContext, pg: PostgresServer, kafka: Kafka): Pro
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  const loadBefore = loadavg()[0];
   // synchronous_commit=on (PostgreSQL's default; @nagare/testing turns it off for speed): with it off
   // a commit reaches the WAL sender only when the WAL writer flushes (wal_writer_delay, 200 ms)
   const [server, pg] = await Promise.all([startServer(), startPostgres({ settings: { synchronous_commit: 'on' } })]);
@@ -215,7 +217,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     await w.exited;
     const alone = await taskAlone(ctx, pg);
     return [
-      { name: `CDC throughput: INSERT of ${ROWS} rows (5 columns) -> change events in Kafka, from the COMMIT`, value: Math.round(t.rowsPerSec), unit: 'rows/s', target: 50_000, better: 'higher', note: 'JsonConverter, schemas.enable=false' },
+      { name: `CDC throughput: INSERT of ${ROWS} rows (5 columns) -> change events in Kafka, from the COMMIT`, value: Math.round(t.rowsPerSec), unit: 'rows/s', target: 50_000, better: 'higher', note: `JsonConverter, schemas.enable=false; 1-min load average ${loadBefore.toFixed(1)} on the 2 shared cores before the run` },
       { name: `CDC: the same from the start of the INSERT (PostgreSQL took ${t.insertSecs.toFixed(1)} s to insert)`, value: Math.round(t.totalRowsPerSec), unit: 'rows/s' },
       { name: `CDC task alone: the same INSERT -> change events polled (no Kafka)`, value: Math.round(alone), unit: 'rows/s', target: 50_000, better: 'higher' },
       { name: `CDC insert -> Kafka latency p99, single-row transactions at ${LATENCY_RATE} rows/s (${LATENCY_ROWS} rows)`, value: percentile(l, 99), unit: 'ms', target: 200, better: 'lower', note: `p50 ${percentile(l, 50)} ms, max ${l[l.length - 1]} ms; read by a kafkajs consumer` },

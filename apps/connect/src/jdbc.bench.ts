@@ -11,6 +11,7 @@
  *     creation until the topic's end offset (ListOffsets) holds every row.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { BenchContext, BenchResult } from '@nagare/common';
@@ -21,6 +22,7 @@ import { adaptConfig, cleanupAll, freePort, startServer, startWorker, tempDir, w
 const ROWS = Number(process.env.JDBC_BENCH_ROWS ?? 1_000_000);
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  const loadBefore = loadavg()[0];
   const [server, pg] = await Promise.all([startServer(), startPostgres()]);
   try {
     pg.createDatabase('bench');
@@ -104,7 +106,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log(`end to end: ${ROWS} rows in ${e2eSecs.toFixed(1)} s`);
     return [
       { name: `JDBC source task, incrementing mode, ${ROWS} rows of 5 columns -> SourceRecords (no Kafka)`, value: Math.round(ROWS / taskSecs), unit: 'rows/s', target: 100_000, better: 'higher' },
-      { name: `JDBC source, incrementing mode, ${ROWS} rows -> records in Kafka through connect-standalone`, value: Math.round(ROWS / e2eSecs), unit: 'rows/s', target: 100_000, better: 'higher', note: 'includes worker start-up; JsonConverter, schemas.enable=false' },
+      { name: `JDBC source, incrementing mode, ${ROWS} rows -> records in Kafka through connect-standalone`, value: Math.round(ROWS / e2eSecs), unit: 'rows/s', target: 100_000, better: 'higher', note: `includes worker start-up; JsonConverter, schemas.enable=false; 1-min load average ${loadBefore.toFixed(1)} on the 2 shared cores before the run` },
     ];
   } finally {
     await cleanupAll();
