@@ -77,7 +77,7 @@ export class Filter<R extends ConnectRecord<R> = ConnectRecord<any>> implements 
     return NAGARE_CONNECT_VERSION;
   }
   configure(): void {}
-  apply(): R | null {
+  apply(_record?: R): R | null {
     return null;
   }
   config(): ConfigDef {
