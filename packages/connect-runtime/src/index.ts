@@ -18,7 +18,7 @@ export * from './errors/retry-with-tolerance';
 export * from './herder/status';
 export * from './herder/errors';
 export * from './herder/standalone-herder';
-export * from './worker/transformation-chain';
+export * from './worker/transformations';
 export * from './worker/topic-creation';
 export * from './worker/worker-task';
 export * from './worker/worker-source-task';

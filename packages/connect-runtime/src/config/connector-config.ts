@@ -20,7 +20,7 @@ import {
 } from '@nagare/connect-api';
 import type { OverridePolicy } from './worker-config';
 import type { PluginDesc, Plugins } from '../plugins/plugins';
-import { aliases } from '../worker/transformation-chain';
+import { parseList as aliases } from '../util/properties';
 
 export interface ConfigKeyInfo {
   name: string;

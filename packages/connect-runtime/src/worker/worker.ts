@@ -14,7 +14,7 @@ import type { Plugins } from '../plugins/plugins';
 import type { OffsetBackingStore } from '../storage/file-offset-store';
 import { adminClientOptions, consumerClientOptions, producerClientOptions } from '../util/client-config';
 import { withPrefix } from '../util/properties';
-import { TransformationChain } from './transformation-chain';
+import { transformationChain } from './transformations';
 import { WorkerSinkTask } from './worker-sink-task';
 import { WorkerSourceTask } from './worker-source-task';
 import type { TaskStatusListener, WorkerTask } from './worker-task';
@@ -191,7 +191,7 @@ export class Worker {
         keyConverter: this.converter('key', connProps),
         valueConverter: this.converter('value', connProps),
         headerConverter: this.headerConverter(connProps),
-        chain: TransformationChain.fromConfig(connProps, this.plugins),
+        chain: transformationChain(connProps, this.plugins),
         operator,
       };
       const base = this.config.props;

@@ -76,7 +76,7 @@ export class Filter<R extends ConnectRecord<R> = ConnectRecord<any>> implements 
   version(): string {
     return NAGARE_CONNECT_VERSION;
   }
-  configure(): void {}
+  configure(_configs?: Record<string, unknown>): void {}
   apply(_record?: R): R | null {
     return null;
   }
