@@ -116,7 +116,7 @@ export const INSERT_HEADER_CONFIG_DEF = new ConfigDef()
 /** `InsertHeader`: adds `header` with `value.literal` parsed by `Values.parseString` (so "42" is an INT8 header). */
 export class InsertHeader<R extends ConnectRecord<R> = ConnectRecord<any>> implements Transformation<R> {
   private header = '';
-  private literalValue!: SchemaAndValue;
+  private literalValue: SchemaAndValue | null = null;
 
   version(): string {
     return NAGARE_CONNECT_VERSION;
