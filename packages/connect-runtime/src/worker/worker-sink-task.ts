@@ -41,6 +41,8 @@ export interface SinkTaskOptions {
   consumer: Consumer;
   offsetFlushIntervalMs: number;
   pollTimeoutMs?: number;
+  /** Called once per topic the task reads from (topic tracking, KIP-558). */
+  onTopic?: (topic: string) => void;
 }
 
 export class WorkerSinkTask extends WorkerTask {
@@ -209,12 +211,24 @@ export class WorkerSinkTask extends WorkerTask {
     await this.deliver(batch);
     // the next offset of each partition, set once per partition run (records arrive grouped by partition)
     let last = msgs[0];
+    this.track(last.topic);
     for (let i = 1; i < msgs.length; i++) {
       const m = msgs[i];
-      if (m.partition !== last.partition || m.topic !== last.topic) this.currentOffsets.set(`${last.topic}-${last.partition}`, { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+      if (m.partition !== last.partition || m.topic !== last.topic) {
+        this.currentOffsets.set(`${last.topic}-${last.partition}`, { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+        this.track(m.topic);
+      }
       last = m;
     }
     this.currentOffsets.set(`${last.topic}-${last.partition}`, { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+  }
+
+  private readonly seenTopics = new Set<string>();
+
+  private track(topic: string): void {
+    if (this.o.onTopic === undefined || this.seenTopics.has(topic)) return;
+    this.seenTopics.add(topic);
+    this.o.onTopic(topic);
   }
 
   private async deliver(batch: SinkRecord[]): Promise<void> {

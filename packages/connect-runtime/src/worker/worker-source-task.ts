@@ -12,7 +12,7 @@ import { ConnectException, type HeaderConverter, type SourceRecord, type SourceT
 import type { Admin, Producer, RecordMetadata } from '@nagare/client';
 import type { Logger } from '@nagare/common';
 import type { OffsetBackingStore } from '../storage/file-offset-store';
-import { offsetKey } from '../storage/offset-storage';
+import { offsetKey, offsetStorageReader } from '../storage/offset-storage';
 import { TopicCreation } from './topic-creation';
 import type { Stage } from '../errors/retry-with-tolerance';
 import { pluginClassName } from '../plugins/plugins';
@@ -115,6 +115,8 @@ export interface SourceTaskOptions {
   maxOutstanding?: number;
   /** How long the first record of a topic waits for its metadata (the producer's max.block.ms). */
   maxBlockMs?: number;
+  /** Called once per topic the task writes to (topic tracking, KIP-558). */
+  onTopic?: (topic: string) => void;
 }
 
 export class WorkerSourceTask extends WorkerTask {
@@ -180,16 +182,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   private reader(): import('@nagare/connect-api').OffsetStorageReader {
-    const store = this.o.offsetStore;
-    const name = this.o.connectorName;
-    const read = (p: Record<string, unknown>): Record<string, unknown> | null => {
-      const v = store.get([offsetKey(name, p)]).values().next().value;
-      return v === null || v === undefined ? null : (JSON.parse(v) as Record<string, unknown>);
-    };
-    return {
-      offset: async (p) => read(p),
-      offsets: async (ps) => new Map(ps.map((p) => [p, read(p)])),
-    };
+    return offsetStorageReader(this.o.offsetStore, this.o.connectorName);
   }
 
   /**
@@ -211,7 +204,10 @@ export class WorkerSourceTask extends WorkerTask {
         continue;
       }
       if (this.topicCreation) await this.topicCreation.ensure(prepared.topic);
-      if (!this.knownTopics.has(prepared.topic)) await this.awaitMetadata(prepared.topic);
+      if (!this.knownTopics.has(prepared.topic)) {
+        await this.awaitMetadata(prepared.topic);
+        this.o.onTopic?.(prepared.topic);
+      }
       this.produce(original, prepared);
     }
   }
