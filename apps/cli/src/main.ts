@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { NagareError } from '@nagare/common';
 import { Io, ToolDef, processIo, runTool } from './cli/tool';
 import { allTools, findTool as findToolByName } from './tools';
+import { addConnectCommand } from './connect-cli';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -72,6 +73,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(fail(e));
       }
     });
+  addConnectCommand(program, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, setExit);
   // The Kafka tools parse their own arguments (Kafka's flag syntax); these
   // entries are for `nagare --help` and dispatch in main().
   for (const t of allTools()) {

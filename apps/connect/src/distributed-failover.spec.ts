@@ -91,7 +91,7 @@ test('three workers: kill -9 one, its tasks move within the rebalance delay and 
     'offset.flush.interval.ms': '300',
     'plugin.path': PLUGINS,
   };
-  const workers = [];
+  const workers: DistributedWorker[] = [];
   for (let i = 0; i < 3; i++) workers.push(await startDistributedWorker(dir, server.bootstrap, overrides));
   for (const w of workers) await waitHealthy(w);
 

@@ -26,7 +26,7 @@ import {
   type DistributedConfig,
 } from '@nagare/connect-runtime';
 import type { FastifyInstance } from 'fastify';
-import { consoleLogger, loggerLevelsLogger } from './logger';
+import { consoleLogger, loggerLevelsLogger, untilStopSignal } from './logger';
 import { buildRestServer, httpForward, parseListener } from './rest';
 import { COMMIT, VERSION } from './standalone';
 
@@ -145,15 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     logger.error({ err: e }, 'Stopping due to error');
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal(logger);
   await running.stop();
   return 0;
 }

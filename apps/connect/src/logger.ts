@@ -46,3 +46,34 @@ export function consoleLogger(level: string | (() => number) = process.env.NAGAR
     child: (b) => consoleLogger(level, { ...bindings, ...b }, out),
   };
 }
+
+/**
+ * Resolves on the first SIGINT/SIGTERM. Later ones are logged and ignored, so a
+ * Ctrl-C that reaches both this process and a supervisor (`npm start`) which
+ * then sends SIGTERM does not cut the clean stop short (tasks stopped, offsets
+ * committed, the group left). Started by a supervisor with an IPC channel
+ * (`npm start` does), it also stops when that channel closes: the supervisor
+ * has gone, even by kill -9, and must not leave a worker behind.
+ */
+export function untilStopSignal(logger: Logger): Promise<string> {
+  return new Promise<string>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.info(`Received ${signal} while stopping; still stopping`);
+        return;
+      }
+      stopping = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    if (process.channel) {
+      process.channel.unref();
+      process.once('disconnect', () => {
+        logger.info('The supervising process has gone; stopping');
+        onSignal('SIGTERM');
+      });
+    }
+  });
+}

@@ -20,7 +20,7 @@ import {
   standaloneWorkerConfig,
 } from '@nagare/connect-runtime';
 import type { Logger } from '@nagare/common';
-import { loggerLevelsLogger } from './logger';
+import { loggerLevelsLogger, untilStopSignal } from './logger';
 import { buildRestServer, parseListener } from './rest';
 
 export const USAGE = 'Usage: ConnectStandalone worker.properties [connector1.properties connector2.json ...]';
@@ -114,15 +114,7 @@ export async function main(argv: string[], levels: LoggerLevels = new LoggerLeve
     logger.error({ err: e }, 'Stopping after connector error');
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal(logger);
   await running.stop();
   return 0;
 }
