@@ -122,6 +122,9 @@ export async function buildRestServer(herder: Herder, info: RestServerInfo, opti
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody(404, 'HTTP 404 Not Found')));
 
+  /** `http://host:port` as the client addressed this worker (Jersey's base URI for `Response.created`). */
+  const origin = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? req.hostname}`;
+
   /** Runs a herder call, forwarding it when the herder says another worker must serve it. */
   const handle = async <T>(req: FastifyRequest, reply: FastifyReply, fn: () => Promise<T> | T, path: string): Promise<{ forwarded: true } | { forwarded: false; value: T }> => {
     let timer: NodeJS.Timeout | undefined;
@@ -151,7 +154,8 @@ export async function buildRestServer(herder: Herder, info: RestServerInfo, opti
       if (typeof alg === 'string') headers[SIGNATURE_ALGORITHM_HEADER] = alg;
       const res = await options.forward(url, req.method, req.body, headers);
       const r = res as { status: number; body: unknown; headers?: Record<string, string> };
-      if (r.headers?.location) reply.header('Location', r.headers.location);
+      // the Location names this worker, as Jersey resolves the resource's relative URI against the request's
+      if (r.headers?.location) reply.header('Location', `${origin(req)}${new URL(r.headers.location, 'http://forwarded').pathname}`);
       if (res.body === null || res.body === undefined) reply.code(res.status).send();
       else reply.code(res.status).send(res.body);
       return { forwarded: true };
@@ -207,7 +211,7 @@ export async function buildRestServer(herder: Herder, info: RestServerInfo, opti
     }
     const r = await handle(req, reply, () => herder.putConnectorConfig(name, config, false, target), '/connectors');
     if (r.forwarded) return reply;
-    return reply.code(201).header('Location', `/connectors/${enc(name)}`).send(r.value.info);
+    return reply.code(201).header('Location', `${origin(req)}/connectors/${enc(name)}`).send(r.value.info);
   });
 
   app.get('/connectors/:connector', { schema: S.getConnector }, async (req) => herder.connectorInfo(p(req).connector));
@@ -219,7 +223,7 @@ export async function buildRestServer(herder: Herder, info: RestServerInfo, opti
     checkAndPutConnectorConfigName(c, config);
     const r = await handle(req, reply, () => herder.putConnectorConfig(c, config, true), `/connectors/${enc(c)}/config`);
     if (r.forwarded) return reply;
-    if (r.value.created) return reply.code(201).header('Location', `/connectors/${enc(c)}`).send(r.value.info);
+    if (r.value.created) return reply.code(201).header('Location', `${origin(req)}/connectors/${enc(c)}`).send(r.value.info);
     return reply.code(200).send(r.value.info);
   });
 

@@ -19,6 +19,7 @@
  * changed, and run queued write requests. Read requests (lists, configs,
  * statuses) are answered from memory at once.
  */
+import { javaMapString } from '../util/properties';
 import { Cluster, GroupMember, resolveCommon, type JoinCompleteArgs, type LeaderAssignArgs } from '@nagare/client';
 import type { Logger } from '@nagare/common';
 import { ConnectException, NotFoundException } from '@nagare/connect-api';
@@ -752,7 +753,7 @@ export class DistributedHerder implements Herder {
 
   putConnectorConfig(name: string, props: Record<string, string>, allowReplace: boolean, initialState?: TargetState): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.addRequest(async () => {
-      if (!props['connector.class']) throw new BadRequestLike(`Connector config ${JSON.stringify(props)} contains no connector type`);
+      if (!props['connector.class']) throw new BadRequestLike(`Connector config ${javaMapString(props)} contains no connector type`);
       const v = validateConnectorConfig(props, this.plugins, this.config.clientConfigOverridePolicy);
       if (v.infos.error_count > 0) throw new BadRequestLike(invalidConfigMessage(v));
       this.requireLeader('Only the leader can set connector configs.');

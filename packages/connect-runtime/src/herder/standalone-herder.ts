@@ -4,6 +4,7 @@
  * CRUD, pause/resume/stop, restarts, task reconfiguration and the status of
  * every connector and task (with the failure trace), as the REST API shows them.
  */
+import { javaMapString } from '../util/properties';
 import { AlreadyExistsException, BadRequestLike, ConnectException, NotFoundException } from './errors';
 import type { Logger } from '@nagare/common';
 import { invalidConfigMessage, validateConnectorConfig, type ConfigInfos } from '../config/connector-config';
@@ -69,7 +70,7 @@ export class StandaloneHerder implements Herder {
   /** Creates or (allowReplace) updates a connector. `created` tells which. */
   putConnectorConfig(name: string, props: Record<string, string>, allowReplace: boolean, initialState: TargetState = 'STARTED'): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.serial(async () => {
-      if (!props['connector.class']) throw new BadRequestLike(`Connector config ${JSON.stringify(props)} contains no connector type`);
+      if (!props['connector.class']) throw new BadRequestLike(`Connector config ${javaMapString(props)} contains no connector type`);
       const v = validateConnectorConfig(props, this.worker.plugins, this.worker.config.clientConfigOverridePolicy);
       if (v.infos.error_count > 0) throw new BadRequestLike(invalidConfigMessage(v));
       const existing = this.configs.get(name);

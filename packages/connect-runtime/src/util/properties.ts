@@ -57,3 +57,8 @@ export function parseList(value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') return [];
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
+
+/** A string map as Java's `AbstractMap.toString()` writes it (`{k=v, k2=v2}`), in insertion order as Jackson's LinkedHashMap keeps it. */
+export function javaMapString(m: Record<string, string>): string {
+  return `{${Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ')}}`;
+}
