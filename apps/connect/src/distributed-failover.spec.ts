@@ -116,6 +116,21 @@ test('three workers: kill -9 one, its tasks move within the rebalance delay and 
     250,
   );
   const countsBefore = startCounts(startsFile);
+  // every task has committed an offset (GET /connectors/{c}/offsets reads the offsets topic), so a
+  // moved task has something to resume from
+  await waitFor(
+    'an offset committed for each of the six tasks',
+    async () => {
+      let committed = 0;
+      for (const n of names) {
+        const r = await getJson(`${workers[1].rest}/connectors/${n}/offsets`);
+        committed += ((r.body as { offsets?: Array<{ offset: { n?: number } | null }> }).offsets ?? []).filter((o) => (o.offset?.n ?? 0) > 0).length;
+      }
+      return committed === 6;
+    },
+    60_000,
+    250,
+  );
   expect([...countsBefore.values()].every((n) => n === 1)).toBe(true);
 
   // kill -9 a worker that runs tasks, not the one we ask

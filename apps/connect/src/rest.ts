@@ -95,7 +95,7 @@ function checkAndPutConnectorConfigName(name: string, config: Record<string, str
 const TARGET_BY_INITIAL: Record<string, TargetState> = { RUNNING: 'STARTED', PAUSED: 'PAUSED', STOPPED: 'STOPPED' };
 
 export async function buildRestServer(herder: Herder, info: RestServerInfo, options: RestServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } } });
+  const app = Fastify({ logger: options.logger ?? false, ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false, allowUnionTypes: true } } });
   const timeoutMs = options.requestTimeoutMs ?? 90_000;
   await app.register(swagger, {
     openapi: {

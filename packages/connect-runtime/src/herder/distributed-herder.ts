@@ -105,13 +105,19 @@ export class DistributedHerder implements Herder {
   private readonly runningConnectors = new Map<string, { config: string; target: TargetState }>();
   private readonly runningTasks = new Map<string, { id: ConnectorTaskId; config: string; target: TargetState }>();
   private readonly needsTaskReconfig = new Set<string>();
-  private readonly failedReconfig = new Map<string, number>();
+  /** When a connector's failed task reconfiguration may be retried, and how many attempts failed. */
+  private readonly failedReconfig = new Map<string, { retryAt: number; attempts: number }>();
+  /** Task configs on their way to the leader (a follower's forward runs beside the herder loop). */
+  private readonly taskConfigForwards = new Map<string, Promise<void>>();
   private readonly restartRequests: RestartRequest[] = [];
   private readonly requests: Request[] = [];
   private configChanged = false;
   private needsReconfigRebalance = false;
   private wake: (() => void) | null = null;
   private stopping = false;
+  /** Resolves when stop() is called: what a JoinGroup wait races (Kafka's member.wakeup()). */
+  private stopRequested!: Promise<void>;
+  private requestStop: () => void = () => undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private ready = false;
   private sessionKey: SessionKey | null = null;
@@ -170,6 +176,7 @@ export class DistributedHerder implements Herder {
   start(): void {
     this.configState = this.o.configStore.snapshot();
     this.sessionKey = this.configState.sessionKey;
+    this.stopRequested = new Promise<void>((r) => (this.requestStop = r));
     this.loopDone = this.loop();
   }
 
@@ -228,7 +235,11 @@ export class DistributedHerder implements Herder {
     }
     if (this.member.needsRejoin) {
       this.rebalanceResolved = false;
-      await this.member.ensureActive(Math.max(this.config.rebalanceTimeoutMs, 10000));
+      // a JoinGroup may wait up to rebalance.timeout.ms for the others; stop() must not
+      const joined = this.member.ensureActive(Math.max(this.config.rebalanceTimeoutMs, 10000));
+      joined.catch(() => undefined); // after stop() nobody awaits it: its CLIENT_CLOSED is expected
+      await Promise.race([joined, this.stopRequested]);
+      if (this.stopping) return;
     }
     this.member.poll();
     if (this.pendingAssignment) await this.handleAssignment();
@@ -254,12 +265,14 @@ export class DistributedHerder implements Herder {
     await this.runRequests();
     this.ready = true;
     const next = this.scheduledRejoinAt > 0 ? Math.max(0, this.scheduledRejoinAt - Date.now()) : 1000;
-    if (this.requests.length === 0 && !this.configChanged && this.restartRequests.length === 0 && !this.member.needsRejoin && this.needsTaskReconfig.size === 0) await this.waitForWork(Math.min(next, 1000));
+    const reconfigDue = this.reconfigDueInMs();
+    if (this.requests.length === 0 && !this.configChanged && this.restartRequests.length === 0 && !this.member.needsRejoin && reconfigDue !== 0) await this.waitForWork(Math.min(next, reconfigDue ?? 1000, 1000));
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.requestStop();
     this.wakeup();
     await this.loopDone.catch(() => undefined);
     for (const r of this.requests.splice(0)) r.reject(new ConnectException('Worker is shutting down'));
@@ -548,12 +561,18 @@ export class DistributedHerder implements Herder {
     }
   }
 
-  /** Connectors that run here and (re)generate task configs: send them to the leader when they differ. */
+  /**
+   * Connectors that run here and (re)generate task configs: written when this worker leads,
+   * else sent to the leader. The send does not hold up the herder loop (Kafka forwards on
+   * its own executor): the leader may be waiting for this worker to rejoin a rebalance
+   * before it answers. Failures retry with Kafka's backoff (250 ms doubling to 60 s).
+   */
   private async reconfigureConnectorTasks(): Promise<void> {
     const now = Date.now();
     for (const name of [...this.needsTaskReconfig]) {
-      const retryAt = this.failedReconfig.get(name);
-      if (retryAt !== undefined && retryAt > now) continue;
+      const failed = this.failedReconfig.get(name);
+      if (failed !== undefined && failed.retryAt > now) continue;
+      if (this.taskConfigForwards.has(name)) continue; // looked at again when that send ends
       this.needsTaskReconfig.delete(name);
       const running = this.runningConnectors.get(name);
       if (!running || running.target !== 'STARTED' || !this.worker.isRunning(name)) continue;
@@ -568,16 +587,47 @@ export class DistributedHerder implements Herder {
       const current = cs.taskConfigsOf(name);
       const changed = cs.isInconsistent(name) || current.length !== configs.length || configs.some((c, i) => JSON.stringify(c) !== JSON.stringify(current[i]));
       if (!changed) continue;
-      try {
-        if (this.leader) await this.writeTaskConfigs(name, configs);
-        else await this.sendTaskConfigsToLeader(name, configs);
-        this.failedReconfig.delete(name);
-      } catch (e) {
-        this.logger.warn({ err: e }, `Failed to reconfigure connector's tasks (${name}), retrying after backoff`);
-        this.failedReconfig.set(name, now + 250);
-        this.needsTaskReconfig.add(name);
+      if (this.leader) {
+        try {
+          await this.writeTaskConfigs(name, configs);
+          this.failedReconfig.delete(name);
+        } catch (e) {
+          this.reconfigFailed(name, e);
+        }
+        continue;
       }
+      const send = this.sendTaskConfigsToLeader(name, configs).then(
+        () => {
+          this.failedReconfig.delete(name);
+        },
+        (e: unknown) => this.reconfigFailed(name, e),
+      );
+      this.taskConfigForwards.set(name, send);
+      void send.finally(() => {
+        this.taskConfigForwards.delete(name);
+        this.wakeup();
+      });
     }
+  }
+
+  private reconfigFailed(name: string, e: unknown): void {
+    const attempts = (this.failedReconfig.get(name)?.attempts ?? 0) + 1;
+    const backoff = Math.min(250 * 2 ** (attempts - 1), 60_000);
+    this.logger.warn({ err: e }, `Failed to reconfigure connector's tasks (${name}), retrying after backoff (${backoff} ms)`);
+    this.failedReconfig.set(name, { retryAt: Date.now() + backoff, attempts });
+    this.needsTaskReconfig.add(name);
+  }
+
+  /** Ms until a pending task reconfiguration is due (0 = now), or null when none is pending. */
+  private reconfigDueInMs(): number | null {
+    let due: number | null = null;
+    const now = Date.now();
+    for (const name of this.needsTaskReconfig) {
+      if (this.taskConfigForwards.has(name)) continue;
+      const wait = Math.max(0, (this.failedReconfig.get(name)?.retryAt ?? now) - now);
+      due = due === null ? wait : Math.min(due, wait);
+    }
+    return due;
   }
 
   private async writeTaskConfigs(name: string, configs: ReadonlyArray<Record<string, string>>): Promise<void> {

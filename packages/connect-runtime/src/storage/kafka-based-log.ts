@@ -44,6 +44,8 @@ export class KafkaBasedLog {
   private consumer: Consumer | null = null;
   private partitions: number[] = [];
   private pending: PendingRead[] = [];
+  /** Per partition: the offset up to which records have been passed to onRecord. */
+  private readonly applied = new Map<number, number>();
   private stopped = false;
   private loopDone: Promise<void> = Promise.resolve();
   private loopError: Error | null = null;
@@ -133,37 +135,44 @@ export class KafkaBasedLog {
           this.o.logger.error({ err: e }, `Error applying a record of ${this.o.topic} at offset ${r.offset}`);
         }
       }
-      if (this.pending.length > 0) await this.checkPending();
+      // what has been applied: the consumer's positions now that this batch went through onRecord
+      for (const p of this.partitions) {
+        try {
+          this.applied.set(p, await consumer.position({ topic: this.o.topic, partition: p }, 1000));
+        } catch {
+          // not known yet: the next round
+        }
+      }
+      this.checkPending();
     }
   }
 
-  private async checkPending(): Promise<void> {
-    const consumer = this.consumer!;
-    const positions = new Map<number, number>();
-    for (const p of this.partitions) {
-      try {
-        positions.set(p, await consumer.position({ topic: this.o.topic, partition: p }, 1000));
-      } catch {
-        return; // not known yet: the next round checks again
-      }
-    }
+  private caughtUp(ends: ReadonlyMap<number, number>): boolean {
+    for (const [p, end] of ends) if ((this.applied.get(p) ?? 0) < end) return false;
+    return true;
+  }
+
+  private checkPending(): void {
+    if (this.pending.length === 0) return;
     const still: PendingRead[] = [];
     for (const r of this.pending) {
-      let done = true;
-      for (const [p, end] of r.ends) if ((positions.get(p) ?? 0) < end) done = false;
-      if (done) r.resolve();
+      if (this.caughtUp(r.ends)) r.resolve();
       else still.push(r);
     }
     this.pending = still;
   }
 
-  /** Resolves once every record written before the call has been passed to onRecord. */
+  /**
+   * Resolves once every record written before the call has been passed to onRecord: at once
+   * when the records up to the end offsets were applied already, else when the loop gets there.
+   */
   async readToEnd(): Promise<void> {
     if (this.stopped) throw new ConnectException(`The log of ${this.o.topic} is stopped`);
     const consumer = this.consumer!;
     const ends = await consumer.endOffsets(this.partitions.map((partition) => ({ topic: this.o.topic, partition })));
     const byPartition = new Map<number, number>();
     for (const p of this.partitions) byPartition.set(p, ends.get(`${this.o.topic}\u0000${p}`) ?? 0);
+    if (this.caughtUp(byPartition)) return;
     return new Promise((resolve, reject) => {
       this.pending.push({ ends: byPartition, resolve, reject });
     });
