@@ -64,6 +64,8 @@ export function distributedWorkerConfig(props: Readonly<Record<string, string>>)
   const heartbeatIntervalMs = longConfig(props, 'heartbeat.interval.ms', 3000, 0);
   const eos = (props['exactly.once.source.support'] ?? 'disabled').trim().toLowerCase();
   if (!['disabled', 'preparing', 'enabled'].includes(eos)) throw new ConfigException('exactly.once.source.support', eos, 'String must be one of (case insensitive): DISABLED, ENABLED, PREPARING');
+  // a valid Kafka setting this release cannot honour: refuse it rather than run without the guarantee
+  if (eos !== 'disabled') throw new ConfigException('exactly.once.source.support', eos, 'exactly-once source support (KIP-618) is not available in this release of nagare; set exactly.once.source.support=disabled');
   return {
     ...base,
     offsetFlushIntervalMs: longConfig(props, 'offset.flush.interval.ms', 60000, 0),
