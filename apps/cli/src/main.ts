@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { NagareError } from '@nagare/common';
 import { Io, ToolDef, processIo, runTool } from './cli/tool';
 import { allTools, findTool as findToolByName } from './tools';
+import { addConnectCommand } from './connect-cli';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -75,6 +76,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
   const { addSchemasCommand } = require('./schemas') as typeof import('./schemas');
   addSchemasCommand(program, setExit, { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) });
+  addConnectCommand(program, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, setExit);
   // The Kafka tools parse their own arguments (Kafka's flag syntax); these
   // entries are for `nagare --help` and dispatch in main().
   for (const t of allTools()) {

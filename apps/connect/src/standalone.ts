@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { Admin } from '@nagare/client';
 import {
   FileOffsetBackingStore,
+  LoggerLevels,
   StandaloneHerder,
   Worker,
   adminClientOptions,
@@ -20,11 +21,13 @@ import {
 } from '@nagare/connect-runtime';
 import type { Logger } from '@nagare/common';
 import { addBundledConnectors } from './connectors';
-import { consoleLogger } from './logger';
+import { loggerLevelsLogger, untilStopSignal } from './logger';
 import { buildRestServer, parseListener } from './rest';
 
 export const USAGE = 'Usage: ConnectStandalone worker.properties [connector1.properties connector2.json ...]';
 export const VERSION = '0.1.0';
+/** Kafka's ServerInfo `commit`: nagare reports its own name (no git id is built in). */
+export const COMMIT = 'nagare';
 
 /** A connector file: Java properties, or JSON `{"name":..., "config":{...}}` / a flat JSON config. */
 export function parseConnectorFile(path: string): { name: string; config: Record<string, string> } {
@@ -55,7 +58,13 @@ export interface StandaloneOptions {
   configurePlugins?: (plugins: Plugins) => void;
 }
 
-export async function startStandalone(workerPropsFile: string, connectorFiles: string[], logger: Logger, options: StandaloneOptions = {}): Promise<RunningStandalone> {
+export async function startStandalone(
+  workerPropsFile: string,
+  connectorFiles: string[],
+  logger: Logger,
+  levels: LoggerLevels = new LoggerLevels(),
+  options: StandaloneOptions = {},
+): Promise<RunningStandalone> {
   logger.info('Kafka Connect standalone worker initializing ...');
   const props = parseProperties(readFileSync(workerPropsFile, 'utf8'));
   const config = standaloneWorkerConfig(props);
@@ -78,8 +87,8 @@ export async function startStandalone(workerPropsFile: string, connectorFiles: s
   logger.info(`Kafka cluster ID: ${kafkaClusterId}`);
   const workerId = `${advertisedHost}:${config.advertisedPort ?? listener.port}`;
   const worker = new Worker(workerId, config, plugins, store, logger);
-  const herder = new StandaloneHerder(worker, logger);
-  const app = buildRestServer(herder, { version: VERSION, commit: 'nagare', kafkaClusterId });
+  const herder = new StandaloneHerder(worker, logger, levels);
+  const app = await buildRestServer(herder, { version: VERSION, commit: COMMIT, kafkaClusterId }, { topicTrackingEnable: (props['topic.tracking.enable'] ?? 'true').trim() !== 'false', topicTrackingAllowReset: (props['topic.tracking.allow.reset'] ?? 'true').trim() !== 'false' });
   await app.listen({ port: listener.port, host: listener.host });
   const addr = (app.server.address() as import('node:net').AddressInfo).port;
   logger.info(`REST server listening at http://${listener.host}:${addr}/, advertising URL http://${workerId}/`);
@@ -106,27 +115,19 @@ export async function startStandalone(workerPropsFile: string, connectorFiles: s
   };
 }
 
-export async function main(argv: string[], logger: Logger = consoleLogger()): Promise<number> {
+export async function main(argv: string[], levels: LoggerLevels = new LoggerLevels((process.env.NAGARE_LOG_LEVEL ?? 'INFO').toUpperCase()), logger: Logger = loggerLevelsLogger(levels)): Promise<number> {
   if (argv.length < 1 || argv.includes('--help')) {
     logger.info(USAGE);
     return 1;
   }
   let running: RunningStandalone;
   try {
-    running = await startStandalone(argv[0], argv.slice(1), logger);
+    running = await startStandalone(argv[0], argv.slice(1), logger, levels);
   } catch (e) {
     logger.error({ err: e }, 'Stopping after connector error');
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal(logger);
   await running.stop();
   return 0;
 }

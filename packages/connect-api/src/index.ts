@@ -5,6 +5,7 @@ export * from './data/schema';
 export * from './data/schema-builder';
 export * from './data/schema-and-value';
 export * from './data/logical';
+export * from './data/java-text';
 export * from './data/values';
 export * from './data/schema-projector';
 export * from './header/headers';

@@ -17,6 +17,7 @@ export const FILE_CONFIG = 'file';
 export const TOPIC_CONFIG = 'topic';
 export const TASK_BATCH_SIZE_CONFIG = 'batch.size';
 export const DEFAULT_TASK_BATCH_SIZE = 2000;
+const READ_CHUNK = 1 << 20;
 export const FILENAME_FIELD = 'filename';
 export const POSITION_FIELD = 'position';
 
@@ -77,6 +78,10 @@ export class FileStreamSourceTask extends SourceTask {
   private fd: number | null = null;
   private position = 0;
   private buffer = Buffer.alloc(0);
+  /** Where the unread bytes of `buffer` start. */
+  private bufOff = 0;
+  /** The index in `buffer` of the next \r at or after `bufOff`, or -1 when it has none. */
+  private nextCr = -1;
   private stopped = false;
   private wake: (() => void) | null = null;
   private stdinChunks: Buffer[] = [];
@@ -120,6 +125,8 @@ export class FileStreamSourceTask extends SourceTask {
       this.position = p;
     } else this.position = 0;
     this.buffer = Buffer.alloc(0);
+    this.bufOff = 0;
+    this.nextCr = -1;
     return true;
   }
 
@@ -149,47 +156,45 @@ export class FileStreamSourceTask extends SourceTask {
     return records.length ? records : null;
   }
 
-  /** Reads whole lines from the file at `position` (+ what is buffered), at most batch.size. */
+  /**
+   * Reads whole lines from the file at `position` (+ what is buffered), at
+   * most batch.size. `this.buffer[this.bufOff..]` holds the bytes from
+   * `position` on; lines are found with native indexOf (a `\r` is looked for
+   * only when the chunk has one, so the common `\n`-only file is one scan).
+   */
   private readLines(): SourceRecord[] {
     const out: SourceRecord[] = [];
-    const chunk = Buffer.allocUnsafe(1 << 20);
-    // bufStart = file offset of this.buffer[0]
-    let bufStart = this.position;
-    let scan = 0;
+    const now = Date.now();
     for (;;) {
-      // extract lines from buffer
+      const buf = this.buffer;
+      let off = this.bufOff;
       while (out.length < this.batchSize) {
-        let nl = -1;
-        for (let i = scan; i < this.buffer.length; i++) {
-          const c = this.buffer[i];
-          if (c === 0x0a || c === 0x0d) {
-            nl = i;
-            break;
-          }
-        }
-        if (nl < 0) {
-          scan = this.buffer.length;
-          break;
-        }
-        let end = nl + 1;
-        if (this.buffer[nl] === 0x0d) {
-          if (nl + 1 >= this.buffer.length) {
-            scan = nl; // need the next byte to know if it is \r\n
-            break;
-          }
-          if (this.buffer[nl + 1] === 0x0a) end = nl + 2;
-        }
-        const line = this.buffer.toString('utf8', 0, nl);
-        this.buffer = this.buffer.subarray(end);
-        bufStart += end;
-        scan = 0;
-        this.position = bufStart;
-        out.push(new SourceRecord(this.partition, { [POSITION_FIELD]: this.position }, this.topic, null, null, null, Schemas.STRING_SCHEMA, line, Date.now()));
+        let nl = buf.indexOf(0x0a, off);
+        if (this.nextCr !== -1 && this.nextCr < off) this.nextCr = buf.indexOf(0x0d, off);
+        let end: number;
+        if (this.nextCr !== -1 && (nl === -1 || this.nextCr < nl)) {
+          // a \r ends the line, together with a following \n
+          nl = this.nextCr;
+          if (nl + 1 >= buf.length) break; // need the next byte to know whether it is \r\n
+          end = buf[nl + 1] === 0x0a ? nl + 2 : nl + 1;
+          this.nextCr = buf.indexOf(0x0d, end);
+        } else if (nl === -1) break;
+        else end = nl + 1;
+        const line = buf.toString('utf8', off, nl);
+        this.position += end - off;
+        off = end;
+        out.push(new SourceRecord(this.partition, { [POSITION_FIELD]: this.position }, this.topic, null, null, null, Schemas.STRING_SCHEMA, line, now));
       }
+      this.bufOff = off;
       if (out.length >= this.batchSize) break;
-      const n = readSync(this.fd!, chunk, 0, chunk.length, bufStart + this.buffer.length);
+      const left = buf.length - off;
+      const chunk = Buffer.allocUnsafe(Math.max(READ_CHUNK, left * 2));
+      buf.copy(chunk, 0, off);
+      const n = readSync(this.fd!, chunk, left, chunk.length - left, this.position + left);
       if (n <= 0) break;
-      this.buffer = this.buffer.length === 0 ? Buffer.from(chunk.subarray(0, n)) : Buffer.concat([this.buffer, chunk.subarray(0, n)]);
+      this.buffer = chunk.subarray(0, left + n);
+      this.bufOff = 0;
+      this.nextCr = this.buffer.indexOf(0x0d);
     }
     return out;
   }

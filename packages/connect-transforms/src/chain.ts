@@ -109,12 +109,18 @@ export class TransformationStage<R extends ConnectRecord<R> = ConnectRecord<any>
   static readonly PREDICATE_CONFIG = 'predicate';
   static readonly NEGATE_CONFIG = 'negate';
 
+  /** The transformation's class name (Kafka's, for built-ins): what errors, logs and DLQ headers name. */
+  readonly className: string;
+
   constructor(
     readonly alias: string,
     readonly transformation: Transformation<R>,
     readonly predicate: Predicate<R> | null = null,
     readonly negate = false,
-  ) {}
+    className?: string,
+  ) {
+    this.className = className ?? pluginClassNameOf(transformation.constructor as TransformationClass);
+  }
 
   apply(record: R): R | null {
     if (this.predicate === null || this.negate !== this.predicate.test(record)) return this.transformation.apply(record);
@@ -125,6 +131,11 @@ export class TransformationStage<R extends ConnectRecord<R> = ConnectRecord<any>
     this.transformation.close();
     this.predicate?.close();
   }
+}
+
+/** The class name of a plugin class: Kafka's for built-ins, else its static `className`, else its JS name. */
+export function pluginClassNameOf(ctor: TransformationClass | PredicateClass): string {
+  return builtinClassName(ctor) ?? (ctor as unknown as { className?: string }).className ?? ctor.name;
 }
 
 export interface ChainOptions {
@@ -206,6 +217,10 @@ export class TransformationChain<R extends ConnectRecord<R> = ConnectRecord<any>
       throw e;
     }
     return new TransformationChain(stages);
+  }
+
+  get empty(): boolean {
+    return this.stages.length === 0;
   }
 
   /** Applies each stage in order; null (dropped) stops the chain. */

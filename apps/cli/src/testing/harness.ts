@@ -67,15 +67,24 @@ export async function freePort(): Promise<number> {
 export type Server = ServerProcess;
 
 /**
- * `npm start` (tools/scripts/start.js: the embedded single-node settings) with
- * only the listener port and the data directory changed.
+ * `npm start` (tools/scripts/start.js: the embedded single-node settings and
+ * a Connect worker in distributed mode) with only the listener port, the
+ * data directory and the worker's REST port changed. `connectUrl` is the
+ * worker's REST API; `connect: false` starts the server alone.
  */
-export async function startNpmStart(): Promise<Server> {
+export async function startNpmStart(opts: { connect?: boolean } = {}): Promise<Server & { connectUrl: string | null }> {
   requireBuilt();
   const dataDir = tempDir();
   const port = await freePort();
   const args = [join(ROOT, 'tools/scripts/start.js'), '--override', `listeners=PLAINTEXT://localhost:${port}`, '--override', `log.dirs=${join(dataDir, 'data')}`];
-  return spawnServer({ args, dataDir, port, onSpawn: track });
+  let connectUrl: string | null = null;
+  if (opts.connect === false) args.push('--no-connect');
+  else {
+    const connectPort = await freePort();
+    args.push('--connect-port', String(connectPort));
+    connectUrl = `http://localhost:${connectPort}`;
+  }
+  return { ...(await spawnServer({ args, dataDir, port, onSpawn: track })), connectUrl };
 }
 
 export async function startServer(props: Record<string, string> = {}): Promise<Server> {

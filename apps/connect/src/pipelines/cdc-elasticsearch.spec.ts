@@ -60,7 +60,7 @@ test('after a snapshot and 10,000 mixed changes the Elasticsearch index mirrors 
       `listeners=http://127.0.0.1:${rest}`,
     ].join('\n'),
   );
-  worker = await startStandalone(wp, [], silentLogger, { configurePlugins: (p) => void p.add(es.connectorClass() as unknown as PluginClass) });
+  worker = await startStandalone(wp, [], silentLogger, undefined, { configurePlugins: (p) => void p.add(es.connectorClass() as unknown as PluginClass) });
   const url = `http://127.0.0.1:${worker.port}`;
   await createConnector(url, 'catalog-cdc', {
     'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',

@@ -184,7 +184,7 @@ describe('the compose deployment run here: docker/config, docker/postgres-init.s
     const wp = join(dir, 'worker.properties');
     writeFileSync(wp, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n'));
     const es = new MockedElasticsearch();
-    worker = await startStandalone(wp, [], silentLogger, { configurePlugins: (p) => void p.add(es.connectorClass() as unknown as PluginClass) });
+    worker = await startStandalone(wp, [], silentLogger, undefined, { configurePlugins: (p) => void p.add(es.connectorClass() as unknown as PluginClass) });
     const url = `http://127.0.0.1:${worker.port}`;
     const files = connectorFiles();
     for (const f of ['jdbc_source_postgresql.json', 'jdbc_sink_postgresql.json', 'inventory-cdc.json', 'inventory-es.json']) {

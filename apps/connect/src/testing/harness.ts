@@ -126,3 +126,54 @@ export function readLines(file: string): string[] {
 }
 
 export { freePort };
+
+export const DISTRIBUTED_BIN = join(APP_DIR, 'bin/connect-distributed.js');
+
+export interface DistributedWorker extends Worker {
+  port: number;
+  propsFile: string;
+}
+
+/**
+ * A `connect-distributed` worker with the shipped config/connect-distributed.properties
+ * adapted: the test's broker, a free REST port advertised as 127.0.0.1, and `overrides`
+ * (group.id, topic names, timeouts...).
+ */
+export async function startDistributedWorker(dir: string, bootstrap: string, overrides: Record<string, string> = {}, env: Record<string, string> = {}): Promise<DistributedWorker> {
+  requireBuilt();
+  const port = await freePort();
+  const propsFile = join(dir, `worker-${port}.properties`);
+  adaptConfig('connect-distributed.properties', { 'bootstrap.servers': bootstrap, listeners: `http://127.0.0.1:${port}`, 'rest.advertised.host.name': '127.0.0.1', ...overrides }, propsFile);
+  const proc = track(spawn(process.execPath, [DISTRIBUTED_BIN, propsFile], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
+  const output: string[] = [];
+  splitLines(proc.stdout!, (l) => output.push(l));
+  splitLines(proc.stderr!, (l) => output.push(l));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+  return { proc, rest: `http://127.0.0.1:${port}`, output, exited, port, propsFile };
+}
+
+/** Resolves once the worker answers /health with 200 (it joined its group and read the config topic). */
+export async function waitHealthy(w: Worker, timeoutMs = 90_000): Promise<void> {
+  await waitFor(`${w.rest} to be healthy`, async () => {
+    if (w.proc.exitCode !== null) throw new Error(`worker exited with ${w.proc.exitCode}: ${w.output.slice(-20).join('\n')}`);
+    return (await getJson(`${w.rest}/health`)).status === 200;
+  }, timeoutMs, 200);
+}
+
+/** Kills a process with SIGKILL and waits for it to be gone. */
+export async function kill9(w: Worker): Promise<void> {
+  if (w.proc.exitCode !== null || w.proc.signalCode !== null) return;
+  const gone = w.exited;
+  w.proc.kill('SIGKILL');
+  await gone;
+}
+
+/** Stops a worker with SIGTERM (clean shutdown) and waits for it. */
+export async function stopGracefully(w: Worker, timeoutMs = 30_000): Promise<number | null> {
+  if (w.proc.exitCode !== null || w.proc.signalCode !== null) return w.proc.exitCode;
+  w.proc.kill('SIGTERM');
+  const t = setTimeout(() => w.proc.kill('SIGKILL'), timeoutMs);
+  const code = await w.exited;
+  clearTimeout(t);
+  return code;
+}

@@ -3,7 +3,6 @@ import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal, bigIntToTwosComple
 import { ConnectSchema, Schema, SchemaType, Struct, schemaEquals } from './schema';
 import { SchemaBuilder } from './schema-builder';
 import { SchemaProjector } from './schema-projector';
-import { Values } from './values';
 import { DataException, SchemaBuilderException } from '../errors/errors';
 
 const FLAT = SchemaBuilder.struct()
@@ -161,66 +160,6 @@ describe('BigDecimal', () => {
     expect(new BigDecimal(-15n, 1).setScale(0).toString()).toBe('-2');
     expect(new BigDecimal(20n, 1).equals(new BigDecimal(200n, 2))).toBe(false);
     expect(new BigDecimal(20n, 1).compareTo(new BigDecimal(200n, 2))).toBe(0);
-  });
-});
-
-describe('Values', () => {
-  const p = (s: string) => {
-    const r = Values.parseString(s);
-    return [r.schema()?.type() ?? null, r.schema()?.name() ?? null, r.value()];
-  };
-  it('parses scalars to the narrowest schema', () => {
-    expect(p('true')).toEqual([SchemaType.BOOLEAN, null, true]);
-    expect(p('1')).toEqual([SchemaType.INT8, null, 1]);
-    expect(p('300')).toEqual([SchemaType.INT16, null, 300]);
-    expect(p('70000')).toEqual([SchemaType.INT32, null, 70000]);
-    expect(p('5000000000')).toEqual([SchemaType.INT64, null, 5000000000]);
-    expect(p('1.5')).toEqual([SchemaType.FLOAT32, null, 1.5]);
-    expect(p('hello world')).toEqual([SchemaType.STRING, null, 'hello world']);
-    expect(p('true}')).toEqual([SchemaType.STRING, null, 'true}']);
-    expect(Values.parseString('null').value()).toBeNull();
-    expect(p('')).toEqual([SchemaType.STRING, null, '']);
-    const big = Values.parseString('123456789012345678901234567890');
-    expect(big.schema()!.name()).toBe(Decimal.LOGICAL_NAME);
-  });
-  it('parses ISO dates, times and timestamps', () => {
-    expect(p('2019-08-23')).toEqual([SchemaType.INT32, ConnectDate.LOGICAL_NAME, new Date(Date.UTC(2019, 7, 23))]);
-    expect(p('14:34:54.346Z')).toEqual([SchemaType.INT32, ConnectTime.LOGICAL_NAME, new Date(Date.UTC(1970, 0, 1, 14, 34, 54, 346))]);
-    expect(p('2019-08-23T14:34:54.346Z')).toEqual([SchemaType.INT64, ConnectTimestamp.LOGICAL_NAME, new Date(Date.UTC(2019, 7, 23, 14, 34, 54, 346))]);
-  });
-  it('parses arrays and maps, falling back to string when malformed', () => {
-    const a = Values.parseString('[1, 2, 3]');
-    expect(a.schema()!.type()).toBe(SchemaType.ARRAY);
-    expect(a.schema()!.valueSchema()!.type()).toBe(SchemaType.INT8);
-    expect(a.value()).toEqual([1, 2, 3]);
-    const m = Values.parseString('{"a":1, "b":"x y"}');
-    expect(m.schema()).toBeNull(); // no common value schema
-    expect(m.value()).toEqual(new Map<string, unknown>([['a', 1], ['b', 'x y']]));
-    const m2 = Values.parseString('{"a":1,"b":2}');
-    expect(m2.schema()!.keySchema()!.type()).toBe(SchemaType.STRING);
-    expect(p('[1, 2')).toEqual([SchemaType.STRING, null, '[1, 2']);
-    expect(p('{"a" 1}')).toEqual([SchemaType.STRING, null, '{"a" 1}']);
-  });
-  it('converts to strings in the parseable form and back', () => {
-    expect(Values.convertToString(null, ['a', 1, null])).toBe('["a",1,null]');
-    expect(Values.convertToString(null, new Map([['k', 'v"q']]))).toBe('{"k":"v\\"q"}');
-    expect(Values.convertToString(null, Buffer.from('hi'))).toBe('aGk=');
-    expect(Values.convertToString(null, new Date(Date.UTC(2019, 7, 23)))).toBe('2019-08-23');
-    expect(Values.convertToString(null, new Date(1000))).toBe('00:00:01.000Z');
-    expect(Values.parseString(Values.convertToString(null, [1, 2])!).value()).toEqual([1, 2]);
-  });
-  it('converts between numeric types like Java casts', () => {
-    expect(Values.convertToInteger(null, '12')).toBe(12);
-    expect(Values.convertToByte(null, 300)).toBe(44);
-    expect(Values.convertToBoolean(null, 'true')).toBe(true);
-    expect(Values.convertToBoolean(null, 0)).toBe(false);
-    expect(Values.convertToLong(ConnectTimestamp.SCHEMA, new Date(42))).toBe(42);
-    expect(() => Values.convertToInteger(null, 'abc')).toThrow('Unable to convert abc (class java.lang.String) to a number');
-  });
-  it('infers schemas of schemaless values', () => {
-    expect(Values.inferSchema('x')).toBe(Schema.STRING_SCHEMA);
-    expect(Values.inferSchema([1, 2])!.valueSchema()!.type()).toBe(SchemaType.INT32);
-    expect(Values.inferSchema([])).toBeNull();
   });
 });
 

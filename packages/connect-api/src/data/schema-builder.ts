@@ -140,6 +140,21 @@ export class SchemaBuilder implements Schema {
     return b;
   }
 
+  /** An array schema with no element schema: what `Values.parseString` gives an array of nulls (Kafka 3.8+, package-private there). */
+  static arrayOfNull(): SchemaBuilder {
+    return new SchemaBuilder(SchemaType.ARRAY);
+  }
+  /** A map schema with no key or value schema (`Values.parseString` of maps without a common key schema). */
+  static mapOfNull(): SchemaBuilder {
+    return new SchemaBuilder(SchemaType.MAP);
+  }
+  /** A map schema with a key schema only (`Values.parseString` of maps whose values share no schema). */
+  static mapWithNullValues(keySchema: Schema): SchemaBuilder {
+    const b = new SchemaBuilder(SchemaType.MAP);
+    b._keySchema = keySchema;
+    return b;
+  }
+
   /** A builder preset with the type, name, version, doc, parameters, optionality (and fields, key/value schemas) of `schema`; default not copied unless `withDefault`. */
   static fromSchema(schema: Schema, withDefault = false): SchemaBuilder {
     let b: SchemaBuilder;

@@ -10,7 +10,9 @@ export type TimestampType = 'NoTimestampType' | 'CreateTime' | 'LogAppendTime';
 
 /** `org.apache.kafka.connect.connector.ConnectRecord<R>`. */
 export abstract class ConnectRecord<R extends ConnectRecord<R> = ConnectRecord<any>> {
-  private readonly _headers: Headers;
+  /** Made on first use (most records of a busy pipeline never look at their headers). */
+  private _headers: Headers | null;
+  private _headersInit: Iterable<Header> | null;
 
   constructor(
     private readonly _topic: string,
@@ -22,7 +24,13 @@ export abstract class ConnectRecord<R extends ConnectRecord<R> = ConnectRecord<a
     private readonly _timestamp: number | null,
     headers?: Iterable<Header> | null,
   ) {
-    this._headers = headers instanceof ConnectHeaders ? headers : new ConnectHeaders(headers ?? null);
+    if (headers instanceof ConnectHeaders) {
+      this._headers = headers;
+      this._headersInit = null;
+    } else {
+      this._headers = null;
+      this._headersInit = headers ?? null;
+    }
   }
 
   topic(): string {
@@ -48,7 +56,25 @@ export abstract class ConnectRecord<R extends ConnectRecord<R> = ConnectRecord<a
     return this._timestamp;
   }
   headers(): Headers {
+    if (this._headers === null) {
+      this._headers = new ConnectHeaders(this._headersInit);
+      this._headersInit = null;
+    }
     return this._headers;
+  }
+
+  /** What a copy made by newRecord starts from: a duplicate of the headers, or the not yet materialized input (copied when made). */
+  protected headersForCopy(): Iterable<Header> | null {
+    return this._headers !== null ? this._headers.duplicate() : this._headersInit;
+  }
+
+  /** Whether the record has any header, without making the Headers object (a nagare addition for hot paths). */
+  hasHeaders(): boolean {
+    if (this._headers !== null) return !this._headers.isEmpty();
+    const init = this._headersInit;
+    if (init === null) return false;
+    if (Array.isArray(init)) return init.length > 0;
+    return !init[Symbol.iterator]().next().done;
   }
 
   /**
@@ -67,7 +93,7 @@ export abstract class ConnectRecord<R extends ConnectRecord<R> = ConnectRecord<a
   ): R;
 
   toString(): string {
-    return `ConnectRecord{topic='${this._topic}', kafkaPartition=${this._kafkaPartition}, key=${String(this._key)}, keySchema=${String(this._keySchema)}, value=${String(this._value)}, valueSchema=${String(this._valueSchema)}, timestamp=${this._timestamp}, headers=${String(this._headers)}}`;
+    return `ConnectRecord{topic='${this._topic}', kafkaPartition=${this._kafkaPartition}, key=${String(this._key)}, keySchema=${String(this._keySchema)}, value=${String(this._value)}, valueSchema=${String(this._valueSchema)}, timestamp=${this._timestamp}, headers=${String(this.headers())}}`;
   }
 }
 
@@ -113,7 +139,7 @@ export class SourceRecord extends ConnectRecord<SourceRecord> {
     timestamp: number | null,
     headers?: Iterable<Header> | null,
   ): SourceRecord {
-    return new SourceRecord(this._sourcePartition, this._sourceOffset, topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, headers ?? this.headers().duplicate());
+    return new SourceRecord(this._sourcePartition, this._sourceOffset, topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, headers ?? this.headersForCopy());
   }
 
   override toString(): string {
@@ -173,7 +199,7 @@ export class SinkRecord extends ConnectRecord<SinkRecord> {
     timestamp: number | null,
     headers?: Iterable<Header> | null,
   ): SinkRecord {
-    return new SinkRecord(topic, kafkaPartition as number, keySchema, key, valueSchema, value, this._kafkaOffset, timestamp, this._timestampType, headers ?? this.headers().duplicate(), {
+    return new SinkRecord(topic, kafkaPartition as number, keySchema, key, valueSchema, value, this._kafkaOffset, timestamp, this._timestampType, headers ?? this.headersForCopy(), {
       topic: this._originalTopic,
       kafkaPartition: this._originalKafkaPartition,
       kafkaOffset: this._originalKafkaOffset,

@@ -20,7 +20,7 @@ import {
 } from '@nagare/connect-api';
 import type { OverridePolicy } from './worker-config';
 import type { PluginDesc, Plugins } from '../plugins/plugins';
-import { aliases } from '../worker/transformation-chain';
+import { parseList as aliases } from '../util/properties';
 
 export interface ConfigKeyInfo {
   name: string;
@@ -152,20 +152,14 @@ export interface ValidationResult {
  */
 export function validateConnectorConfig(props: Record<string, string>, plugins: Plugins, policy: OverridePolicy): ValidationResult {
   const cls = props['connector.class'];
+  // AbstractHerder.validateConnectorConfig instantiates the connector first: an unknown class is
+  // Plugins' ConnectException (a 500 through the REST API), not a validation error
   let desc: PluginDesc | undefined;
-  let classError: string | null = null;
-  if (cls !== undefined && cls.trim() !== '') {
-    desc = plugins.find(cls);
-    if (!desc || (desc.type !== 'source' && desc.type !== 'sink')) {
-      classError = `Invalid value ${cls} for configuration connector.class: Class ${cls} could not be found.`;
-      desc = undefined;
-    }
-  }
+  if (cls !== undefined && cls.trim() !== '') desc = plugins.resolve(cls, ['source', 'sink']);
   const kind = desc ? (desc.type as 'source' | 'sink') : null;
   const d = connectorConfigDef(kind);
   const groups = [...d.groups()];
   const values = d.validateAll(props);
-  if (classError) values.get('connector.class')!.addErrorMessage(classError);
 
   // transforms / predicates: each alias's type and its own config keys
   const embedded = (kindName: 'transforms' | 'predicates', pluginType: 'transformation' | 'predicate', group: string): void => {
@@ -300,7 +294,7 @@ export function validateConnectorConfig(props: Record<string, string>, plugins: 
       value: valueInfo(v, k?.type ?? null),
     });
   }
-  return { infos: { name: desc?.className ?? cls ?? '', error_count: errorCount, groups, configs }, errorMessages };
+  return { infos: { name: cls ?? '', error_count: errorCount, groups, configs }, errorMessages };
 }
 
 /** The 400 message of a create/update with an invalid config (`AbstractHerder.maybeAddConfigErrors`). */

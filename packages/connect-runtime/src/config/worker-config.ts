@@ -62,7 +62,8 @@ const POLICY_CLASSES: Record<string, OverridePolicy> = {
   'org.apache.kafka.connect.connector.policy.PrincipalConnectorClientConfigOverridePolicy': 'Principal',
 };
 
-export function standaloneWorkerConfig(props: Readonly<Record<string, string>>): WorkerConfig {
+/** The keys every worker has (`WorkerConfig`, `RestServerConfig`); `offsetStorageFileFilename` is standalone's. */
+export function baseWorkerConfig(props: Readonly<Record<string, string>>): WorkerConfig {
   const policyRaw = (props['connector.client.config.override.policy'] ?? 'All').trim();
   const policy = POLICY_CLASSES[policyRaw];
   if (!policy) throw new ConfigException('connector.client.config.override.policy', policyRaw, `Class ${policyRaw} could not be found.`);
@@ -77,7 +78,7 @@ export function standaloneWorkerConfig(props: Readonly<Record<string, string>>):
     headerConverter: (props['header.converter'] ?? 'org.apache.kafka.connect.storage.SimpleHeaderConverter').trim(),
     offsetFlushIntervalMs: long(props, 'offset.flush.interval.ms', 60000, 0),
     offsetFlushTimeoutMs: long(props, 'offset.flush.timeout.ms', 5000, 0),
-    offsetStorageFileFilename: required(props, 'offset.storage.file.filename'),
+    offsetStorageFileFilename: '',
     pluginPath: props['plugin.path'],
     clientConfigOverridePolicy: policy,
     topicCreationEnable: bool(props, 'topic.creation.enable', true),
@@ -87,3 +88,10 @@ export function standaloneWorkerConfig(props: Readonly<Record<string, string>>):
     advertisedPort: advPort !== undefined ? long(props, 'rest.advertised.port', 0) : undefined,
   };
 }
+
+/** `StandaloneConfig`: the worker keys plus `offset.storage.file.filename` (required). */
+export function standaloneWorkerConfig(props: Readonly<Record<string, string>>): WorkerConfig {
+  return { ...baseWorkerConfig(props), offsetStorageFileFilename: required(props, 'offset.storage.file.filename') };
+}
+
+export { required as requiredConfig, long as longConfig, bool as boolConfig };

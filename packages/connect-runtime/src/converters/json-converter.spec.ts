@@ -5,7 +5,7 @@
  */
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, DataException, Decimal, SchemaBuilder, Schemas, Struct, schemaEquals, valuesEqual, type Schema } from '@nagare/connect-api';
 import { GOLDEN } from './__fixtures__/json-converter-golden';
-import { JsonConverter } from './json-converter';
+import { JsonConverter, splitEnvelope } from './json-converter';
 
 function conv(configs: Record<string, unknown> = {}): JsonConverter {
   const c = new JsonConverter();
@@ -99,6 +99,22 @@ describe('JsonConverter golden bytes', () => {
     expect(() => c.fromConnectData('t', Schemas.INT32_SCHEMA, 'x')).toThrow('Invalid type for INT32: class java.lang.String');
     expect(() => c.fromConnectData('t', Schemas.INT32_SCHEMA, null)).toThrow('Conversion error: null value for field that is required and has no default value');
     expect(() => conv({ 'decimal.format': 'HEX' })).toThrow('Invalid value HEX for configuration decimal.format');
+  });
+
+  test('the compact envelope fast path and the general parse agree; odd shapes still get the general errors', () => {
+    const c = conv();
+    const compact = '{"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"a\\"}{"}],"optional":false},"payload":{"a\\"}{":"x,\\"payload\\":1"}}';
+    const spaced = compact.replace('{"schema":', '{ "schema" : ').replace(',"payload":{', ', "payload" : {');
+    const a = c.toConnectData('t', Buffer.from(compact));
+    const b = c.toConnectData('t', Buffer.from(spaced));
+    expect((a.value() as Struct).get('a"}{')).toBe('x,"payload":1');
+    expect(schemaEquals(a.schema(), b.schema())).toBe(true);
+    expect(valuesEqual(a.value(), b.value())).toBe(true);
+    expect(splitEnvelope(compact)).toEqual({ schemaText: compact.slice(10, compact.indexOf(',"payload":{"a')), payloadText: '{"a\\"}{":"x,\\"payload\\":1"}' });
+    expect(splitEnvelope('{"schema":null,"payload":5}')).toEqual({ schemaText: 'null', payloadText: '5' });
+    expect(c.toConnectData('t', Buffer.from('{"schema":null,"payload":5}')).value()).toBe(5);
+    // an extra field after the payload makes the payload text unparseable: the general path reports the envelope error
+    expect(() => c.toConnectData('t', Buffer.from('{"schema":null,"payload":5,"extra":1}'))).toThrow('JsonConverter with schemas.enable requires "schema" and "payload" fields');
   });
 
   test('schemas are cached both ways (schemas.cache.size)', () => {

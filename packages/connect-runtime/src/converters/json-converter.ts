@@ -34,6 +34,9 @@ import type { Converter, HeaderConverter } from '@nagare/connect-api';
 import { JsonNumber, javaDouble, javaFloat, jsonString, parsePrecise } from './json-text';
 import { LruCache, configBool, configInt } from './util';
 
+/** Read once: every `SchemaType.X` would otherwise go through the package's re-export getter (hot path). */
+const T = SchemaType;
+
 export type DecimalFormat = 'BASE64' | 'NUMERIC';
 
 export interface JsonConverterConfig {
@@ -44,18 +47,18 @@ export interface JsonConverterConfig {
 }
 
 const TYPE_NAMES: Record<SchemaType, string> = {
-  [SchemaType.BOOLEAN]: 'boolean',
-  [SchemaType.INT8]: 'int8',
-  [SchemaType.INT16]: 'int16',
-  [SchemaType.INT32]: 'int32',
-  [SchemaType.INT64]: 'int64',
-  [SchemaType.FLOAT32]: 'float',
-  [SchemaType.FLOAT64]: 'double',
-  [SchemaType.BYTES]: 'bytes',
-  [SchemaType.STRING]: 'string',
-  [SchemaType.ARRAY]: 'array',
-  [SchemaType.MAP]: 'map',
-  [SchemaType.STRUCT]: 'struct',
+  [T.BOOLEAN]: 'boolean',
+  [T.INT8]: 'int8',
+  [T.INT16]: 'int16',
+  [T.INT32]: 'int32',
+  [T.INT64]: 'int64',
+  [T.FLOAT32]: 'float',
+  [T.FLOAT64]: 'double',
+  [T.BYTES]: 'bytes',
+  [T.STRING]: 'string',
+  [T.ARRAY]: 'array',
+  [T.MAP]: 'map',
+  [T.STRUCT]: 'struct',
 };
 const TYPES_BY_NAME = new Map(Object.entries(TYPE_NAMES).map(([t, n]) => [n, t as SchemaType]));
 
@@ -80,7 +83,7 @@ export class JsonConverter implements Converter, HeaderConverter {
   static readonly className = 'org.apache.kafka.connect.json.JsonConverter';
   private cfg: JsonConverterConfig = { schemasEnable: true, schemasCacheSize: 1000, decimalFormat: 'BASE64', replaceNullWithDefault: true };
   private fromConnectCache = new LruCache<Schema, string>(1000);
-  private toConnectCache = new LruCache<string, Schema>(1000);
+  private toConnectCache = new LruCache<string, Schema | null>(1000);
 
   version(): string {
     return '3.9.0';
@@ -124,10 +127,25 @@ export class JsonConverter implements Converter, HeaderConverter {
     if (value === null || value === undefined) return SchemaAndValue.NULL;
     const text = Buffer.isBuffer(value) ? value.toString('utf8') : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
     if (text.length === 0 && !this.cfg.schemasEnable) return SchemaAndValue.NULL;
+    if (this.cfg.schemasEnable) {
+      // Fast path for the compact envelope converters write: the schema's text is the cache key (parsed once),
+      // only the payload is parsed per record. Anything else takes the general path below.
+      const env = splitEnvelope(text);
+      if (env !== null) {
+        let schema = this.toConnectCache.get(env.schemaText);
+        if (schema === undefined) schema = this.schemaFromText(env.schemaText);
+        let payload: unknown;
+        try {
+          payload = readJson(env.payloadText, env.schemaText.includes('org.apache.kafka.connect.data.Decimal'));
+        } catch {
+          payload = NOT_PARSED;
+        }
+        if (payload !== NOT_PARSED) return new SchemaAndValue(schema, this.toConnect(schema, payload));
+      }
+    }
     let node: unknown;
     try {
-      // Exact literals when plain JSON.parse could round: long digit runs or a Decimal that may be NUMERIC.
-      node = /\d{16}/.test(text) || text.includes('org.apache.kafka.connect.data.Decimal') ? parsePrecise(text) : JSON.parse(text);
+      node = readJson(text, text.includes('org.apache.kafka.connect.data.Decimal'));
     } catch (e) {
       throw new DataException('Converting byte[] to Kafka Connect data failed due to serialization error: ', { cause: e });
     }
@@ -135,6 +153,13 @@ export class JsonConverter implements Converter, HeaderConverter {
     if (!isObj(node) || !('schema' in node) || !('payload' in node) || Object.keys(node).length !== 2) throw new DataException(ENVELOPE_ERROR);
     const schema = this.asConnectSchema(node.schema);
     return new SchemaAndValue(schema, this.toConnect(schema, node.payload));
+  }
+
+  /** The schema of an envelope's schema text (cached under that text). */
+  private schemaFromText(schemaText: string): Schema | null {
+    const schema = schemaText === 'null' ? null : this.asConnectSchema(readJson(schemaText, true));
+    this.toConnectCache.set(schemaText, schema);
+    return schema;
   }
 
   // ------------------------------------------------------------ schema <-> JSON
@@ -146,13 +171,13 @@ export class JsonConverter implements Converter, HeaderConverter {
     if (hit !== undefined) return hit;
     let s = '{"type":' + jsonString(TYPE_NAMES[schema.type()]);
     switch (schema.type()) {
-      case SchemaType.ARRAY:
+      case T.ARRAY:
         s += ',"items":' + this.schemaJson(schema.valueSchema());
         break;
-      case SchemaType.MAP:
+      case T.MAP:
         s += ',"keys":' + this.schemaJson(schema.keySchema()) + ',"values":' + this.schemaJson(schema.valueSchema());
         break;
-      case SchemaType.STRUCT:
+      case T.STRUCT:
         s += ',"fields":[' + schema.fields().map((f) => this.schemaJson(f.schema()).slice(0, -1) + ',"field":' + jsonString(f.name()) + '}').join(',') + ']';
         break;
       default:
@@ -183,15 +208,15 @@ export class JsonConverter implements Converter, HeaderConverter {
     let fields: Field[] | null = null;
     let keySchema: Schema | null = null;
     let valueSchema: Schema | null = null;
-    if (type === SchemaType.ARRAY) {
+    if (type === T.ARRAY) {
       if (node.items === undefined || node.items === null) throw new DataException('Array schema did not specify the items type');
       valueSchema = this.asConnectSchema(node.items);
-    } else if (type === SchemaType.MAP) {
+    } else if (type === T.MAP) {
       if (node.keys === undefined || node.keys === null) throw new DataException('Map schema did not specify the key type');
       if (node.values === undefined || node.values === null) throw new DataException('Map schema did not specify the value type');
       keySchema = this.asConnectSchema(node.keys);
       valueSchema = this.asConnectSchema(node.values);
-    } else if (type === SchemaType.STRUCT) {
+    } else if (type === T.STRUCT) {
       if (!Array.isArray(node.fields)) throw new DataException('Struct schema\'s "fields" argument is not an array.');
       fields = [];
       for (const f of node.fields as unknown[]) {
@@ -257,44 +282,44 @@ export class JsonConverter implements Converter, HeaderConverter {
       throw new DataException(`Invalid type for ${schema !== null ? schema.type() : 'unknown schema'}: class ${javaClassName(value)}`);
     };
     switch (type) {
-      case SchemaType.INT8:
-      case SchemaType.INT16:
-      case SchemaType.INT32:
+      case T.INT8:
+      case T.INT16:
+      case T.INT32:
         if (typeof value !== 'number' || !Number.isInteger(value)) bad();
         return String(value);
-      case SchemaType.INT64:
+      case T.INT64:
         if (typeof value === 'bigint') return value.toString();
         if (typeof value !== 'number' || !Number.isInteger(value)) bad();
         return String(value);
-      case SchemaType.FLOAT32:
+      case T.FLOAT32:
         if (typeof value !== 'number') bad();
         return javaFloat(value as number);
-      case SchemaType.FLOAT64:
+      case T.FLOAT64:
         if (typeof value !== 'number') bad();
         return javaDouble(value as number);
-      case SchemaType.BOOLEAN:
+      case T.BOOLEAN:
         if (typeof value !== 'boolean') bad();
         return value ? 'true' : 'false';
-      case SchemaType.STRING:
+      case T.STRING:
         if (typeof value !== 'string') bad();
         return jsonString(value as string);
-      case SchemaType.BYTES:
+      case T.BYTES:
         if (!(value instanceof Uint8Array)) bad();
         return '"' + Buffer.from((value as Uint8Array).buffer, (value as Uint8Array).byteOffset, (value as Uint8Array).byteLength).toString('base64') + '"';
-      case SchemaType.ARRAY: {
+      case T.ARRAY: {
         if (!Array.isArray(value)) bad();
         const vs = schema === null ? null : schema.valueSchema();
         return '[' + (value as unknown[]).map((e) => this.toJson(vs, e)).join(',') + ']';
       }
-      case SchemaType.MAP: {
+      case T.MAP: {
         const entries: Array<[unknown, unknown]> = value instanceof Map ? [...value.entries()] : isPlainObject(value) ? Object.entries(value) : bad();
         const ks = schema === null ? null : schema.keySchema();
         const vs = schema === null ? null : schema.valueSchema();
-        const objectMode = schema !== null ? ks!.type() === SchemaType.STRING : entries.every(([k]) => typeof k === 'string');
+        const objectMode = schema !== null ? ks!.type() === T.STRING : entries.every(([k]) => typeof k === 'string');
         if (objectMode) return '{' + entries.map(([k, v]) => jsonString(textOf(this.toJson(ks, k))) + ':' + this.toJson(vs, v)).join(',') + '}';
         return '[' + entries.map(([k, v]) => '[' + this.toJson(ks, k) + ',' + this.toJson(vs, v) + ']').join(',') + ']';
       }
-      case SchemaType.STRUCT: {
+      case T.STRUCT: {
         if (!(value instanceof Struct)) throw new DataException('Mismatching schema.');
         const s = schema ?? value.schema();
         if (value.schema() !== s && !schemaEquals(value.schema(), s)) throw new DataException('Mismatching schema.');
@@ -325,11 +350,11 @@ export class JsonConverter implements Converter, HeaderConverter {
       }
     } else {
       if (v === null || v === undefined) return null;
-      if (typeof v === 'boolean') type = SchemaType.BOOLEAN;
-      else if (isNum(v)) type = isIntegral(v) ? SchemaType.INT64 : SchemaType.FLOAT64;
-      else if (typeof v === 'string') type = SchemaType.STRING;
-      else if (Array.isArray(v)) type = SchemaType.ARRAY;
-      else type = SchemaType.MAP;
+      if (typeof v === 'boolean') type = T.BOOLEAN;
+      else if (isNum(v)) type = isIntegral(v) ? T.INT64 : T.FLOAT64;
+      else if (typeof v === 'string') type = T.STRING;
+      else if (Array.isArray(v)) type = T.ARRAY;
+      else type = T.MAP;
     }
     const name = schema?.name() ?? null;
     if (name !== null) {
@@ -357,15 +382,15 @@ export class JsonConverter implements Converter, HeaderConverter {
       }
     }
     switch (type) {
-      case SchemaType.BOOLEAN:
+      case T.BOOLEAN:
         return v === true;
-      case SchemaType.INT8:
+      case T.INT8:
         return isNum(v) ? (Math.trunc(num(v)) << 24) >> 24 : 0;
-      case SchemaType.INT16:
+      case T.INT16:
         return isNum(v) ? (Math.trunc(num(v)) << 16) >> 16 : 0;
-      case SchemaType.INT32:
+      case T.INT32:
         return isNum(v) ? Math.trunc(num(v)) | 0 : 0;
-      case SchemaType.INT64: {
+      case T.INT64: {
         if (!isNum(v)) return 0;
         if (v instanceof JsonNumber && v.integral) {
           const b = BigInt(v.raw);
@@ -373,23 +398,23 @@ export class JsonConverter implements Converter, HeaderConverter {
         }
         return Math.trunc(num(v));
       }
-      case SchemaType.FLOAT32:
+      case T.FLOAT32:
         return isNum(v) ? Math.fround(num(v)) : 0;
-      case SchemaType.FLOAT64:
+      case T.FLOAT64:
         return isNum(v) ? num(v) : 0;
-      case SchemaType.STRING:
+      case T.STRING:
         return typeof v === 'string' ? v : null;
-      case SchemaType.BYTES:
+      case T.BYTES:
         if (typeof v !== 'string') return null;
         return Buffer.from(v, 'base64');
-      case SchemaType.ARRAY: {
+      case T.ARRAY: {
         const es = schema === null ? null : schema.valueSchema();
         return Array.isArray(v) ? v.map((e) => this.toConnect(es, e)) : [];
       }
-      case SchemaType.MAP: {
+      case T.MAP: {
         const ks = schema === null ? null : schema.keySchema();
         const vs = schema === null ? null : schema.valueSchema();
-        if (schema === null || ks!.type() === SchemaType.STRING) {
+        if (schema === null || ks!.type() === T.STRING) {
           if (!isObj(v)) throw new DataException(`Maps with string fields should be encoded as JSON objects, but found ${nodeType(v)}`);
           const out: Record<string, unknown> = {};
           for (const [k, x] of Object.entries(v)) out[k] = this.toConnect(vs, x);
@@ -404,7 +429,7 @@ export class JsonConverter implements Converter, HeaderConverter {
         }
         return out;
       }
-      case SchemaType.STRUCT: {
+      case T.STRUCT: {
         if (!isObj(v)) throw new DataException(`Structs should be encoded as JSON objects, but found ${nodeType(v)}`);
         const st = new Struct(schema!);
         for (const f of schema!.fields()) st.put(f, this.toConnect(f.schema(), v[f.name()]));
@@ -418,18 +443,18 @@ export class JsonConverter implements Converter, HeaderConverter {
 function inferType(v: unknown): SchemaType | null {
   switch (typeof v) {
     case 'string':
-      return SchemaType.STRING;
+      return T.STRING;
     case 'boolean':
-      return SchemaType.BOOLEAN;
+      return T.BOOLEAN;
     case 'bigint':
-      return SchemaType.INT64;
+      return T.INT64;
     case 'number':
-      return Number.isInteger(v) ? (Math.abs(v) <= 2147483647 ? SchemaType.INT32 : SchemaType.INT64) : SchemaType.FLOAT64;
+      return Number.isInteger(v) ? (Math.abs(v) <= 2147483647 ? T.INT32 : T.INT64) : T.FLOAT64;
     case 'object':
-      if (v instanceof Uint8Array) return SchemaType.BYTES;
-      if (Array.isArray(v)) return SchemaType.ARRAY;
-      if (v instanceof Struct) return SchemaType.STRUCT;
-      if (v instanceof Map || isPlainObject(v)) return SchemaType.MAP;
+      if (v instanceof Uint8Array) return T.BYTES;
+      if (Array.isArray(v)) return T.ARRAY;
+      if (v instanceof Struct) return T.STRUCT;
+      if (v instanceof Map || isPlainObject(v)) return T.MAP;
       return null;
     default:
       return null;
@@ -437,6 +462,55 @@ function inferType(v: unknown): SchemaType | null {
 }
 
 /** Jackson's `asText()` of a written JSON scalar (map keys). */
+const NOT_PARSED = Symbol('not parsed');
+
+/** JSON text as Jackson reads it: exact literals (parsePrecise) when plain JSON.parse could round (long digit runs, or a NUMERIC Decimal). */
+function readJson(text: string, mayHoldDecimal: boolean): unknown {
+  return mayHoldDecimal || /\d{16}/.test(text) ? parsePrecise(text) : JSON.parse(text);
+}
+
+const ENVELOPE_HEAD = '{"schema":';
+const PAYLOAD_KEY = ',"payload":';
+
+/**
+ * `{"schema":<s>,"payload":<p>}` written compactly (as JsonConverter writes
+ * it) split into the two texts, or null for any other shape. <s> is found
+ * by bracket matching outside strings; <p> is the rest up to the final `}`.
+ */
+export function splitEnvelope(text: string): { schemaText: string; payloadText: string } | null {
+  if (!text.startsWith(ENVELOPE_HEAD) || text.charCodeAt(text.length - 1) !== 0x7d) return null;
+  const start = ENVELOPE_HEAD.length;
+  let i = start;
+  const c0 = text.charCodeAt(i);
+  if (c0 === 0x6e) {
+    if (!text.startsWith('null', i)) return null;
+    i += 4;
+  } else if (c0 === 0x7b) {
+    let depth = 0;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        // skip a string, honouring escapes
+        for (i++; i < text.length; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 0x5c) i++;
+          else if (d === 0x22) break;
+        }
+      } else if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) {
+        depth--;
+        if (depth === 0) {
+          i++;
+          break;
+        }
+      }
+    }
+    if (depth !== 0) return null;
+  } else return null;
+  if (!text.startsWith(PAYLOAD_KEY, i)) return null;
+  return { schemaText: text.slice(start, i), payloadText: text.slice(i + PAYLOAD_KEY.length, text.length - 1) };
+}
+
 function textOf(json: string): string {
   return json.startsWith('"') ? (JSON.parse(json) as string) : json;
 }

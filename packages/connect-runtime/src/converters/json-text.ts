@@ -9,6 +9,8 @@
  * used when JSON.parse could lose precision.
  */
 
+import { javaDoubleText, javaFloatText } from '@nagare/connect-api';
+
 /** A number literal kept exactly (precise parsing only). */
 export class JsonNumber {
   constructor(readonly raw: string) {}
@@ -20,35 +22,15 @@ export class JsonNumber {
   }
 }
 
-/** Java's `Double.toString(d)` (JDK 19+: shortest digits that round-trip). */
+/** Java's `Double.toString(d)` as Jackson writes it: NaN and the infinities as strings (WRITE_NAN_AS_STRINGS). */
 export function javaDouble(d: number): string {
-  if (Number.isNaN(d)) return '"NaN"';
-  if (d === Infinity) return '"Infinity"';
-  if (d === -Infinity) return '"-Infinity"';
-  return javaDecimalText(d);
+  return Number.isFinite(d) ? javaDoubleText(d) : '"' + javaDoubleText(d) + '"';
 }
 
-/** Java's `Float.toString` of the float32 nearest `v`. */
+/** Java's `Float.toString` of the float32 nearest `v` (non-finite as strings). */
 export function javaFloat(v: number): string {
   const f = Math.fround(v);
-  if (!Number.isFinite(f)) return javaDouble(f);
-  if (f === 0) return Object.is(f, -0) ? '-0.0' : '0.0';
-  for (let p = 1; p <= 9; p++) {
-    const s = f.toPrecision(p);
-    if (Math.fround(Number(s)) === f) return javaDecimalText(Number(s));
-  }
-  return javaDecimalText(f);
-}
-
-function javaDecimalText(d: number): string {
-  if (d === 0) return Object.is(d, -0) ? '-0.0' : '0.0';
-  const a = Math.abs(d);
-  if (a >= 1e-3 && a < 1e7) {
-    const s = String(d);
-    return s.includes('.') ? s : s + '.0';
-  }
-  const [mant, exp] = d.toExponential().split('e');
-  return (mant.includes('.') ? mant : mant + '.0') + 'E' + (exp.startsWith('+') ? exp.slice(1) : exp);
+  return Number.isFinite(f) ? javaFloatText(f) : javaDouble(f);
 }
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;

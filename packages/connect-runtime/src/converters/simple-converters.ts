@@ -5,9 +5,8 @@
  * ShortSerializer write them), BooleanConverter (one byte 0/1) and
  * SimpleHeaderConverter (headers as strings, parsed back by type).
  */
-import { ConfigException, DataException, SchemaAndValue, SchemaType, Schemas, Struct, javaClassName, valueToString, type Schema } from '@nagare/connect-api';
+import { ConfigException, DataException, SchemaAndValue, SchemaType, Schemas, Values, javaClassName, valueToString, type Schema } from '@nagare/connect-api';
 import type { Converter, HeaderConverter } from '@nagare/connect-api';
-import { javaDouble, javaFloat } from './json-text';
 
 const bytesOf = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
@@ -231,9 +230,10 @@ export class BooleanConverter implements Converter, HeaderConverter {
 
 /**
  * `org.apache.kafka.connect.storage.SimpleHeaderConverter` (the worker's
- * default `header.converter`): values written as their string form (UTF-8),
- * read back with the type the text looks like (`Values.parseString`):
- * booleans, the smallest integer type that fits, floating point, else a string.
+ * default `header.converter`): values written as `Values.convertToString`
+ * (UTF-8), read back with `Values.parseString`, which infers the type from
+ * the text: booleans, the narrowest number type, ISO dates/times/timestamps,
+ * `[..]` arrays and `{k:v}` maps, else a string.
  */
 export class SimpleHeaderConverter implements HeaderConverter {
   static readonly className = 'org.apache.kafka.connect.storage.SimpleHeaderConverter';
@@ -246,43 +246,18 @@ export class SimpleHeaderConverter implements HeaderConverter {
   }
   fromConnectHeader(topic: string, headerKey: string, schema: Schema | null, value: unknown): Buffer | null {
     if (value === null || value === undefined) return null;
-    return Buffer.from(headerString(schema, value), 'utf8');
+    return Buffer.from(Values.convertToString(schema, value)!, 'utf8');
   }
   toConnectHeader(topic: string, headerKey: string, value: Uint8Array | null): SchemaAndValue {
-    if (value === null) return new SchemaAndValue(null, null);
+    if (value === null) return SchemaAndValue.NULL;
     const s = bytesOf(value).toString('utf8');
     if (s === '') return new SchemaAndValue(Schemas.STRING_SCHEMA, s);
-    return parseHeaderString(s);
+    try {
+      // Kafka returns null for the text "null"; a header with no schema and a null value is the same thing.
+      return Values.parseString(s) ?? SchemaAndValue.NULL;
+    } catch {
+      return new SchemaAndValue(Schemas.STRING_SCHEMA, s);
+    }
   }
   close(): void {}
-}
-
-function headerString(schema: Schema | null, v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') {
-    if (schema?.type() === SchemaType.FLOAT32) return javaFloat(v);
-    if (schema?.type() === SchemaType.FLOAT64 || !Number.isInteger(v)) return javaDouble(v).replace(/^"|"$/g, '');
-    return String(v);
-  }
-  if (v instanceof Uint8Array) return bytesOf(v).toString('base64');
-  if (v instanceof Struct) return v.toString();
-  return valueToString(v);
-}
-
-function parseHeaderString(s: string): SchemaAndValue {
-  const t = s.trim();
-  if (t.toLowerCase() === 'true' || t.toLowerCase() === 'false') return new SchemaAndValue(Schemas.BOOLEAN_SCHEMA, t.toLowerCase() === 'true');
-  if (/^[+-]?\d+$/.test(t)) {
-    const n = BigInt(t);
-    if (n >= -128n && n <= 127n) return new SchemaAndValue(Schemas.INT8_SCHEMA, Number(n));
-    if (n >= -32768n && n <= 32767n) return new SchemaAndValue(Schemas.INT16_SCHEMA, Number(n));
-    if (n >= -2147483648n && n <= 2147483647n) return new SchemaAndValue(Schemas.INT32_SCHEMA, Number(n));
-    if (n >= -(2n ** 63n) && n < 2n ** 63n) return new SchemaAndValue(Schemas.INT64_SCHEMA, Number.isSafeInteger(Number(n)) ? Number(n) : n);
-    return new SchemaAndValue(Schemas.STRING_SCHEMA, s);
-  }
-  if (/^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$/.test(t)) {
-    const d = Number(t);
-    if (Number.isFinite(d)) return new SchemaAndValue(Math.fround(d) === d ? Schemas.FLOAT32_SCHEMA : Schemas.FLOAT64_SCHEMA, d);
-  }
-  return new SchemaAndValue(Schemas.STRING_SCHEMA, s);
 }

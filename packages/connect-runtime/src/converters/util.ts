@@ -3,12 +3,20 @@ import { ConfigException } from '@nagare/connect-api';
 /** A small LRU map (Kafka's `LRUCache`); size 0 disables caching. */
 export class LruCache<K, V> {
   private readonly m = new Map<K, V>();
+  /** The most recently used entry: a hit on it needs no reordering (the common case: one schema per topic). */
+  private lastKey: K | undefined = undefined;
+  private lastValue: V | undefined = undefined;
   constructor(private readonly max: number) {}
   get(k: K): V | undefined {
+    if (k === this.lastKey && this.lastValue !== undefined) return this.lastValue;
     const v = this.m.get(k);
-    if (v !== undefined && this.m.size > 1) {
-      this.m.delete(k);
-      this.m.set(k, v);
+    if (v !== undefined) {
+      if (this.m.size > 1) {
+        this.m.delete(k);
+        this.m.set(k, v);
+      }
+      this.lastKey = k;
+      this.lastValue = v;
     }
     return v;
   }
@@ -16,7 +24,13 @@ export class LruCache<K, V> {
     if (this.max <= 0) return;
     this.m.delete(k);
     this.m.set(k, v);
-    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
+    this.lastKey = k;
+    this.lastValue = v;
+    if (this.m.size > this.max) {
+      const eldest = this.m.keys().next().value as K;
+      this.m.delete(eldest);
+      if (eldest === this.lastKey) this.lastKey = this.lastValue = undefined;
+    }
   }
   get size(): number {
     return this.m.size;

@@ -31,8 +31,8 @@ export interface ErrorContext {
   /** The plugin class running the stage. */
   executingClass: string;
   consumed: ConsumedRecord | null;
-  /** The source record's description (sources). */
-  sourceRecord?: string;
+  /** The source record (sources), described with String() only when reported. */
+  sourceRecord?: unknown;
   error: Error;
 }
 
@@ -105,7 +105,7 @@ export class RetryWithToleranceOperator {
    * failure was tolerated (the record is skipped). Throws
    * ToleranceExceededError when not tolerated.
    */
-  async execute<T>(stage: Stage, executingClass: string, consumed: ConsumedRecord | null, fn: () => T | Promise<T>, sourceRecord?: string): Promise<T | undefined> {
+  async execute<T>(stage: Stage, executingClass: string, consumed: ConsumedRecord | null, fn: () => T | Promise<T>, sourceRecord?: unknown): Promise<T | undefined> {
     const deadline = this.config.retryTimeoutMs < 0 ? Infinity : this.now() + this.config.retryTimeoutMs;
     let delay = RETRIES_DELAY_MIN_MS;
     for (let attempt = 0; ; attempt++) {
@@ -125,14 +125,40 @@ export class RetryWithToleranceOperator {
     }
   }
 
-  /** Same as execute, for synchronous stages (hot path: no promise unless something fails). */
-  executeSync<T>(stage: Stage, executingClass: string, consumed: ConsumedRecord | null, fn: () => T, sourceRecord?: string): T | Promise<T | undefined> {
+  /**
+   * Same as execute, for synchronous stages: returns fn's result directly
+   * (no promise, no microtask) unless it throws; then the result of
+   * `recover`. Hot paths call it and await only when they get a promise.
+   */
+  executeSync<T>(stage: Stage, executingClass: string, consumed: ConsumedRecord | null, fn: () => T, sourceRecord?: unknown): T | Promise<T | undefined> {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof RetriableException && this.config.retryTimeoutMs !== 0) return this.execute(stage, executingClass, consumed, fn, sourceRecord);
-      return this.fail({ stage, executingClass, consumed, error: e instanceof Error ? e : new Error(String(e)), sourceRecord });
+      return this.recover(stage, executingClass, consumed, fn, e, sourceRecord);
     }
+  }
+
+  /**
+   * Handles `error`, thrown by a first attempt of `fn` that the caller made
+   * itself: retries a RetriableException (backing off first) within
+   * errors.retry.timeout, then fails or tolerates as execute does.
+   */
+  async recover<T>(stage: Stage, executingClass: string, consumed: ConsumedRecord | null, fn: () => T | Promise<T>, error: unknown, sourceRecord?: unknown): Promise<T | undefined> {
+    let err = error instanceof Error ? error : new Error(String(error));
+    const deadline = this.config.retryTimeoutMs < 0 ? Infinity : this.now() + this.config.retryTimeoutMs;
+    let delay = RETRIES_DELAY_MIN_MS;
+    while (err instanceof RetriableException && !this.stopping && this.now() < deadline) {
+      this.metrics.totalRetries++;
+      const wait = Math.min(delay, this.config.retryDelayMaxMs, deadline - this.now());
+      delay *= 2;
+      if (wait > 0) await this.sleep(wait);
+      try {
+        return await fn();
+      } catch (e) {
+        err = e instanceof Error ? e : new Error(String(e));
+      }
+    }
+    return this.fail({ stage, executingClass, consumed, error: err, sourceRecord });
   }
 
   private async fail(ctx: ErrorContext): Promise<undefined> {

@@ -4,11 +4,14 @@
  * CRUD, pause/resume/stop, restarts, task reconfiguration and the status of
  * every connector and task (with the failure trace), as the REST API shows them.
  */
+import { javaMapString } from '../util/properties';
 import { AlreadyExistsException, BadRequestLike, ConnectException, NotFoundException } from './errors';
 import type { Logger } from '@nagare/common';
 import { invalidConfigMessage, validateConnectorConfig, type ConfigInfos } from '../config/connector-config';
-import { connectorOffsets } from '../storage/offset-storage';
 import type { Worker } from '../worker/worker';
+import type { Plugins } from '../plugins/plugins';
+import { LoggerLevels } from '../util/logger-levels';
+import type { ConnectorOffsets, Herder, LoggerLevel } from './herder';
 import { StatusStore, traceOf, type ConnectorInfo, type ConnectorStateInfo, type ConnectorTaskId, type TargetState, type TaskInfo } from './status';
 
 interface ConnectorEntry {
@@ -17,17 +20,34 @@ interface ConnectorEntry {
   taskConfigs: Array<Record<string, string>>;
 }
 
-export class StandaloneHerder {
+export class StandaloneHerder implements Herder {
   private readonly configs = new Map<string, ConnectorEntry>();
   readonly status = new StatusStore();
   private stopped = false;
+  /** Topics each connector used (KIP-558), as the standalone worker's in-memory status store keeps them. */
+  private readonly activeTopics = new Map<string, Set<string>>();
   /** Serializes operations (Kafka's herder is synchronized). */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly worker: Worker,
     private readonly logger: Logger,
-  ) {}
+    readonly loggerLevels: LoggerLevels = new LoggerLevels(),
+  ) {
+    worker.topicTracker = (connector, _task, topic) => {
+      let s = this.activeTopics.get(connector);
+      if (!s) this.activeTopics.set(connector, (s = new Set()));
+      s.add(topic);
+    };
+  }
+
+  get plugins(): Plugins {
+    return this.worker.plugins;
+  }
+
+  isReady(): boolean {
+    return !this.stopped;
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.queue.then(fn, fn);
@@ -50,7 +70,7 @@ export class StandaloneHerder {
   /** Creates or (allowReplace) updates a connector. `created` tells which. */
   putConnectorConfig(name: string, props: Record<string, string>, allowReplace: boolean, initialState: TargetState = 'STARTED'): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.serial(async () => {
-      if (!props['connector.class']) throw new BadRequestLike(`Connector config ${JSON.stringify(props)} contains no connector type`);
+      if (!props['connector.class']) throw new BadRequestLike(`Connector config ${javaMapString(props)} contains no connector type`);
       const v = validateConnectorConfig(props, this.worker.plugins, this.worker.config.clientConfigOverridePolicy);
       if (v.infos.error_count > 0) throw new BadRequestLike(invalidConfigMessage(v));
       const existing = this.configs.get(name);
@@ -129,6 +149,7 @@ export class StandaloneHerder {
       await this.stopConnectorAndTasks(name);
       this.configs.delete(name);
       this.status.removeConnector(name);
+      this.activeTopics.delete(name);
     });
   }
 
@@ -243,10 +264,60 @@ export class StandaloneHerder {
     return snapshot;
   }
 
-  offsets(name: string): { offsets: Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }> } {
+  async offsets(name: string): Promise<ConnectorOffsets> {
     const e = this.entry(name);
-    if (this.worker.connectorType(e.config['connector.class']) !== 'source') return { offsets: [] };
-    return { offsets: connectorOffsets(this.worker.offsetStore, name) };
+    return this.worker.connectorOffsets(name, e.config);
+  }
+
+  /** KIP-477: keys with a null value are removed, the others set. */
+  async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    const config = this.connectorConfig(name);
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete config[k];
+      else config[k] = v;
+    }
+    if (config.name !== undefined && config.name !== name) throw new BadRequestLike(`Connector name configuration (${config.name}) doesn't match connector name in the URL (${name})`);
+    return (await this.putConnectorConfig(name, config, true)).info;
+  }
+
+  private modifyOffsetsChecks(name: string): Record<string, string> {
+    const e = this.entry(name);
+    if (e.target !== 'STOPPED') {
+      throw new BadRequestLike(`Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`);
+    }
+    return e.config;
+  }
+
+  alterOffsets(name: string, offsets: ConnectorOffsets['offsets']): Promise<string> {
+    return this.serial(async () => this.worker.modifyConnectorOffsets(name, this.modifyOffsetsChecks(name), offsets));
+  }
+
+  resetOffsets(name: string): Promise<string> {
+    return this.serial(async () => this.worker.modifyConnectorOffsets(name, this.modifyOffsetsChecks(name), null));
+  }
+
+  connectorActiveTopics(name: string): string[] {
+    this.entry(name);
+    return [...(this.activeTopics.get(name) ?? [])].sort();
+  }
+
+  resetConnectorActiveTopics(name: string): void {
+    this.entry(name);
+    this.activeTopics.delete(name);
+  }
+
+  loggers(): Record<string, LoggerLevel> {
+    return this.loggerLevels.all();
+  }
+
+  loggerLevel(name: string): LoggerLevel | null {
+    return this.loggerLevels.get(name);
+  }
+
+  /** Standalone has no cluster: both scopes set the level here (cluster scope answers 204 as Kafka's). */
+  setLoggerLevel(namespace: string, level: string, scope: 'worker' | 'cluster'): string[] | null {
+    const affected = this.loggerLevels.set(namespace, level);
+    return scope === 'worker' ? affected : null;
   }
 
   async stop(): Promise<void> {

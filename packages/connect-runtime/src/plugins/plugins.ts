@@ -146,7 +146,10 @@ export class Plugins {
   resolve(name: string, types: readonly PluginType[]): PluginDesc {
     const d = this.find(name);
     if (!d || !types.includes(d.type)) {
-      throw new ConnectException(`Failed to find any class that implements ${kindWord(types)} and which name matches ${name}, available ${kindWord(types)}s are: ${this.list(types).map((p) => p.className).join(', ')}`);
+      const kind = kindWord(types);
+      // Plugins.java: "available connectors are", "available converters are", "available header converters are"
+      const plural = kind === 'Connector' || kind === 'Converter' || kind === 'HeaderConverter' ? `${kind.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase()}s` : 'classes';
+      throw new ConnectException(`Failed to find any class that implements ${kind} and which name matches ${name}, available ${plural} are: ${this.list(types).map((p) => p.className).join(', ')}`);
     }
     return d;
   }

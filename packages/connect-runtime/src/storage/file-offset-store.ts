@@ -27,6 +27,8 @@ export interface OffsetBackingStore {
   set(entries: ReadonlyMap<string, string | null>): Promise<void>;
   /** Every stored entry (for the offsets REST endpoint). */
   entries(): Map<string, string>;
+  /** Catches up with writes made elsewhere (the Kafka-backed store); readers call it before `get`. */
+  readToEnd?(): Promise<void>;
 }
 
 /** In memory only (tests, and the base of the file store). */

@@ -4,10 +4,29 @@
  * (what a schemaless JsonConverter writes), so the standalone file and a
  * future `connect-offsets` topic hold the same bytes.
  */
+import type { OffsetStorageReader } from '@nagare/connect-api';
 import type { OffsetBackingStore } from './file-offset-store';
 
 export function offsetKey(connector: string, partition: Record<string, unknown>): string {
   return JSON.stringify([connector, partition]);
+}
+
+/** The reader a connector's tasks (and the connector) get: reads the store to its end first, as Kafka's `OffsetStorageReaderImpl` does. */
+export function offsetStorageReader(store: OffsetBackingStore, connector: string): OffsetStorageReader {
+  const read = (p: Record<string, unknown>): Record<string, unknown> | null => {
+    const v = store.get([offsetKey(connector, p)]).values().next().value;
+    return v === null || v === undefined ? null : (JSON.parse(v) as Record<string, unknown>);
+  };
+  return {
+    offset: async (p) => {
+      await store.readToEnd?.();
+      return read(p);
+    },
+    offsets: async (ps) => {
+      await store.readToEnd?.();
+      return new Map(ps.map((p) => [p, read(p)]));
+    },
+  };
 }
 
 /** Every stored offset of one connector (the `GET /connectors/{c}/offsets` body). */

@@ -51,3 +51,14 @@ export function withPrefix(props: Readonly<Record<string, string>>, prefix: stri
   for (const [k, v] of Object.entries(props)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
   return out;
 }
+
+/** A LIST config value as Kafka's ConfigDef parses it: comma separated, trimmed, empty entries dropped. */
+export function parseList(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** A string map as Java's `AbstractMap.toString()` writes it (`{k=v, k2=v2}`), in insertion order as Jackson's LinkedHashMap keeps it. */
+export function javaMapString(m: Record<string, string>): string {
+  return `{${Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ')}}`;
+}

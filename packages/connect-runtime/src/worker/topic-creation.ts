@@ -10,7 +10,7 @@
  * Each topic is created (if missing) the first time a record goes to it.
  */
 import type { Admin } from '@nagare/client';
-import { aliases } from './transformation-chain';
+import { parseList as aliases } from '../util/properties';
 
 interface Group {
   name: string;

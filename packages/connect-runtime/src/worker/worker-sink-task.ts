@@ -21,6 +21,7 @@ import {
   SinkRecord,
   topicPartitionKey,
   type ErrantRecordReporter,
+  type HeaderConverter,
   type OffsetAndMetadata,
   type PartitionOffsets,
   type SinkTask,
@@ -28,9 +29,8 @@ import {
 } from '@nagare/connect-api';
 import type { Consumer, ConsumerRecord } from '@nagare/client';
 import type { Logger } from '@nagare/common';
-import { ToleranceExceededError, type ConsumedRecord } from '../errors/retry-with-tolerance';
+import { ToleranceExceededError, type ConsumedRecord, type Stage } from '../errors/retry-with-tolerance';
 import type { ConnectorTaskId } from '../herder/status';
-import { TransformationChain } from './transformation-chain';
 import { pluginClassName } from '../plugins/plugins';
 import { WorkerTask, type TaskPipeline, type TaskStatusListener } from './worker-task';
 
@@ -41,6 +41,8 @@ export interface SinkTaskOptions {
   consumer: Consumer;
   offsetFlushIntervalMs: number;
   pollTimeoutMs?: number;
+  /** Called once per topic the task reads from (topic tracking, KIP-558). */
+  onTopic?: (topic: string) => void;
 }
 
 export class WorkerSinkTask extends WorkerTask {
@@ -201,12 +203,32 @@ export class WorkerSinkTask extends WorkerTask {
     }
     this.metrics.recordsIn += msgs.length;
     const batch: SinkRecord[] = [];
-    for (const m of msgs) {
-      const r = await this.convertAndTransform(m);
-      if (r) batch.push(r);
+    for (let i = 0; i < msgs.length; i++) {
+      let r = this.convertAndTransform(msgs[i]);
+      if (r instanceof Promise) r = await r;
+      if (r !== null) batch.push(r);
     }
     await this.deliver(batch);
-    for (const m of msgs) this.currentOffsets.set(`${m.topic}-${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+    // the next offset of each partition, set once per partition run (records arrive grouped by partition)
+    let last = msgs[0];
+    this.track(last.topic);
+    for (let i = 1; i < msgs.length; i++) {
+      const m = msgs[i];
+      if (m.partition !== last.partition || m.topic !== last.topic) {
+        this.currentOffsets.set(`${last.topic}-${last.partition}`, { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+        this.track(m.topic);
+      }
+      last = m;
+    }
+    this.currentOffsets.set(`${last.topic}-${last.partition}`, { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+  }
+
+  private readonly seenTopics = new Set<string>();
+
+  private track(topic: string): void {
+    if (this.o.onTopic === undefined || this.seenTopics.has(topic)) return;
+    this.seenTopics.add(topic);
+    this.o.onTopic(topic);
   }
 
   private async deliver(batch: SinkRecord[]): Promise<void> {
@@ -233,26 +255,72 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  private async convertAndTransform(m: ConsumerRecord): Promise<SinkRecord | null> {
-    const { operator, keyConverter, valueConverter, headerConverter, chain } = this.pipeline;
-    const raw: ConsumedRecord = { topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers };
-    const key = await operator.executeSync('KEY_CONVERTER', pluginClassName(keyConverter), raw, () => keyConverter.toConnectData(m.topic, m.key));
-    if (key === undefined) return null;
-    const value = await operator.executeSync('VALUE_CONVERTER', pluginClassName(valueConverter), raw, () => valueConverter.toConnectData(m.topic, m.value));
-    if (value === undefined) return null;
-    const headers = await operator.executeSync('HEADER_CONVERTER', pluginClassName(headerConverter), raw, () => {
-      const hs = new ConnectHeaders();
-      for (const h of m.headers) hs.add(h.key, headerConverter.toConnectHeader(m.topic, h.key, h.value));
-      return hs;
-    });
-    if (headers === undefined) return null;
-    let record: SinkRecord | null | undefined = new SinkRecord(m.topic, m.partition, key.schema(), key.value(), value.schema(), value.value(), m.offset, m.timestamp, m.timestampType, headers);
-    for (const stage of chain.stages) {
-      const r: SinkRecord = record;
-      record = await operator.executeSync('TRANSFORMATION', stage.className, raw, () => TransformationChain.applyStage(stage, r));
-      if (record === null || record === undefined) return null;
+  /**
+   * Converts and transforms one consumed record: synchronous unless a stage
+   * fails, then the error handler's path (`convertSlow`) from that stage on.
+   * Null when dropped by a transform or skipped with errors.tolerance=all.
+   */
+  private convertAndTransform(m: ConsumerRecord): SinkRecord | null | Promise<SinkRecord | null> {
+    const { keyConverter, valueConverter, headerConverter, chain } = this.pipeline;
+    let step = 0;
+    let record: SinkRecord;
+    try {
+      const key = keyConverter.toConnectData(m.topic, m.key);
+      step = 1;
+      const value = valueConverter.toConnectData(m.topic, m.value);
+      step = 2;
+      const headers = toConnectHeaders(headerConverter, m);
+      step = 3;
+      record = new SinkRecord(m.topic, m.partition, key.schema(), key.value(), value.schema(), value.value(), m.offset, m.timestamp, m.timestampType, headers);
+    } catch (e) {
+      return this.convertSlow(m, step, null, e);
+    }
+    const stages = chain.stages;
+    for (let i = 0; i < stages.length; i++) {
+      let r: SinkRecord | null;
+      try {
+        r = stages[i].apply(record);
+      } catch (e) {
+        return this.convertSlow(m, 3 + i, record, e);
+      }
+      if (r === null || r === undefined) return null;
+      record = r;
     }
     return record;
+  }
+
+  /** The error-handled path from step `step` (key, value, headers, then each stage) whose first attempt threw `error`. */
+  private async convertSlow(m: ConsumerRecord, step: number, record: SinkRecord | null, error: unknown): Promise<SinkRecord | null> {
+    const { operator, keyConverter, valueConverter, headerConverter, chain } = this.pipeline;
+    const raw: ConsumedRecord = m;
+    let firstError: unknown = error;
+    const run = <T>(stage: Stage, cls: string, fn: () => T): T | Promise<T | undefined> => {
+      if (firstError === undefined) return operator.executeSync(stage, cls, raw, fn);
+      const e = firstError;
+      firstError = undefined;
+      return operator.recover(stage, cls, raw, fn, e);
+    };
+    let rec: SinkRecord;
+    if (record !== null) rec = record;
+    else {
+      const key = step <= 0 ? await run('KEY_CONVERTER', pluginClassName(keyConverter), () => keyConverter.toConnectData(m.topic, m.key)) : keyConverter.toConnectData(m.topic, m.key);
+      if (key === undefined) return null;
+      const value = step <= 1 ? await run('VALUE_CONVERTER', pluginClassName(valueConverter), () => valueConverter.toConnectData(m.topic, m.value)) : valueConverter.toConnectData(m.topic, m.value);
+      if (value === undefined) return null;
+      const headers = await run('HEADER_CONVERTER', pluginClassName(headerConverter), () => toConnectHeaders(headerConverter, m));
+      if (headers === undefined) return null;
+      rec = new SinkRecord(m.topic, m.partition, key.schema(), key.value(), value.schema(), value.value(), m.offset, m.timestamp, m.timestampType, headers);
+      step = 3;
+    }
+    const stages = chain.stages;
+    for (let i = step - 3; i < stages.length; i++) {
+      const stage = stages[i];
+      const r: SinkRecord = rec;
+      const out = await run('TRANSFORMATION', stage.className, () => stage.apply(r));
+      if (out === null || out === undefined) return null;
+      rec = out;
+    }
+    return rec;
   }
 
   /** preCommit with the offsets consumed so far, then commitSync of what it returns (only partitions that moved). */
@@ -290,4 +358,12 @@ export class WorkerSinkTask extends WorkerTask {
       this.logger.error({ err: e }, `${this.idString} Commit of offsets threw an unexpected exception${closing ? ' while closing' : ''}`);
     }
   }
+}
+
+/** The consumed record's headers as Connect headers (null when it has none: the record makes an empty set if asked). */
+function toConnectHeaders(headerConverter: HeaderConverter, m: ConsumerRecord): ConnectHeaders | null {
+  if (m.headers.length === 0) return null;
+  const hs = new ConnectHeaders();
+  for (const h of m.headers) hs.add(h.key, headerConverter.toConnectHeader(m.topic, h.key, h.value));
+  return hs;
 }

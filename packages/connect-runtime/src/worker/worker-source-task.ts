@@ -8,13 +8,13 @@
  * called; a last commit happens on shutdown. On a crash the records produced
  * after the last commit are produced again on restart (at-least-once).
  */
-import { ConnectException, SourceRecord, type SourceTask } from '@nagare/connect-api';
+import { ConnectException, type HeaderConverter, type SourceRecord, type SourceTask } from '@nagare/connect-api';
 import type { Admin, Producer, RecordMetadata } from '@nagare/client';
 import type { Logger } from '@nagare/common';
 import type { OffsetBackingStore } from '../storage/file-offset-store';
-import { offsetKey } from '../storage/offset-storage';
+import { offsetKey, offsetStorageReader } from '../storage/offset-storage';
 import { TopicCreation } from './topic-creation';
-import { TransformationChain } from './transformation-chain';
+import type { Stage } from '../errors/retry-with-tolerance';
 import { pluginClassName } from '../plugins/plugins';
 import { WorkerTask, type TaskPipeline, type TaskStatusListener } from './worker-task';
 import type { ConnectorTaskId } from '../herder/status';
@@ -30,11 +30,20 @@ export class SubmittedRecords {
   private outstanding = 0;
   private waiters: Array<() => void> = [];
 
+  /** The last partition object seen and its entry: tasks usually reuse one object per partition, so no JSON per record. */
+  private lastPartition: Record<string, unknown> | null | undefined = undefined;
+  private lastEntry: { partition: Record<string, unknown> | null; queue: Submitted[] } | undefined;
+
   submit(record: SourceRecord): Submitted {
     const p = record.sourcePartition();
-    const key = JSON.stringify(p);
-    let e = this.byPartition.get(key);
-    if (!e) this.byPartition.set(key, (e = { partition: p, queue: [] }));
+    let e = p === this.lastPartition ? this.lastEntry : undefined;
+    if (!e) {
+      const key = JSON.stringify(p);
+      e = this.byPartition.get(key);
+      if (!e) this.byPartition.set(key, (e = { partition: p, queue: [] }));
+      this.lastPartition = p;
+      this.lastEntry = e;
+    }
     const s: Submitted = { offset: record.sourceOffset(), acked: false };
     e.queue.push(s);
     this.outstanding++;
@@ -79,7 +88,13 @@ export class SubmittedRecords {
       if (i === 0) continue;
       out.push({ partition: e.partition, offset: e.queue[i - 1].offset });
       e.queue.splice(0, i);
-      if (e.queue.length === 0) this.byPartition.delete(key);
+      if (e.queue.length === 0) {
+        this.byPartition.delete(key);
+        if (this.lastEntry === e) {
+          this.lastEntry = undefined;
+          this.lastPartition = undefined;
+        }
+      }
     }
     return out;
   }
@@ -98,6 +113,10 @@ export interface SourceTaskOptions {
   topicCreationEnabled: boolean;
   /** Unacknowledged records at which polling waits (backpressure). */
   maxOutstanding?: number;
+  /** How long the first record of a topic waits for its metadata (the producer's max.block.ms). */
+  maxBlockMs?: number;
+  /** Called once per topic the task writes to (topic tracking, KIP-558). */
+  onTopic?: (topic: string) => void;
 }
 
 export class WorkerSourceTask extends WorkerTask {
@@ -106,6 +125,7 @@ export class WorkerSourceTask extends WorkerTask {
   private producerError: Error | null = null;
   private readonly topicCreation: TopicCreation | null;
   private commitInProgress: Promise<void> | null = null;
+  private readonly knownTopics = new Set<string>();
 
   constructor(
     id: ConnectorTaskId,
@@ -162,94 +182,159 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   private reader(): import('@nagare/connect-api').OffsetStorageReader {
-    const store = this.o.offsetStore;
-    const name = this.o.connectorName;
-    const read = (p: Record<string, unknown>): Record<string, unknown> | null => {
-      const v = store.get([offsetKey(name, p)]).values().next().value;
-      return v === null || v === undefined ? null : (JSON.parse(v) as Record<string, unknown>);
-    };
-    return {
-      offset: async (p) => read(p),
-      offsets: async (ps) => new Map(ps.map((p) => [p, read(p)])),
-    };
+    return offsetStorageReader(this.o.offsetStore, this.o.connectorName);
   }
 
+  /**
+   * Transforms, converts and hands each record to the producer. The
+   * per-record work is synchronous (`prepare`); a promise appears only when a
+   * stage failed and the error handler retries, reports or fails (`prepareSlow`),
+   * or when `commitRecord` of a dropped record returns one.
+   */
   private async sendRecords(records: SourceRecord[]): Promise<void> {
-    const { chain, operator, keyConverter, valueConverter, headerConverter } = this.pipeline;
-    const task = this.o.task;
-    for (const original of records) {
-      let record: SourceRecord | null | undefined = original;
-      for (const stage of chain.stages) {
-        const r: SourceRecord = record;
-        record = await operator.executeSync('TRANSFORMATION', stage.className, null, () => TransformationChain.applyStage(stage, r), String(original));
-        if (record === null || record === undefined) break;
-      }
-      if (record === null || record === undefined) {
-        // dropped by a transform (or tolerated failure): nothing to produce, the offset is committable
+    for (let i = 0; i < records.length; i++) {
+      const original = records[i];
+      let prepared = this.prepare(original);
+      if (prepared instanceof Promise) prepared = await prepared;
+      if (prepared === null) {
+        // dropped by a transform (or a tolerated failure): nothing to produce, the offset is committable
         this.submitted.ack(this.submitted.submit(original));
-        await task.commitRecord(original, null);
+        const c = this.o.task.commitRecord(original, null);
+        if (c instanceof Promise) await c;
         continue;
       }
-      const rec: SourceRecord = record;
-      const topic = rec.topic();
-      const key = await operator.executeSync('KEY_CONVERTER', pluginClassName(keyConverter), null, () => keyConverter.fromConnectData(topic, rec.keySchema(), rec.key()), String(original));
-      if (key === undefined) {
-        this.submitted.ack(this.submitted.submit(original));
-        await task.commitRecord(original, null);
-        continue;
+      if (this.topicCreation) await this.topicCreation.ensure(prepared.topic);
+      if (!this.knownTopics.has(prepared.topic)) {
+        await this.awaitMetadata(prepared.topic);
+        this.o.onTopic?.(prepared.topic);
       }
-      const value = await operator.executeSync('VALUE_CONVERTER', pluginClassName(valueConverter), null, () => valueConverter.fromConnectData(topic, rec.valueSchema(), rec.value()), String(original));
-      if (value === undefined) {
-        this.submitted.ack(this.submitted.submit(original));
-        await task.commitRecord(original, null);
-        continue;
-      }
-      const headers = await operator.executeSync(
-        'HEADER_CONVERTER',
-        pluginClassName(headerConverter),
-        null,
-        () => {
-          const hs = rec.headers();
-          if (hs.isEmpty()) return undefined as unknown as Array<{ key: string; value: Buffer | null }>;
-          const out: Array<{ key: string; value: Buffer | null }> = [];
-          for (const h of hs) {
-            const b = headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value());
-            out.push({ key: h.key(), value: b === null ? null : Buffer.from(b) });
-          }
-          return out;
-        },
-        String(original),
-      );
-      if (this.topicCreation) await this.topicCreation.ensure(topic);
-      const s = this.submitted.submit(original);
-      const ts = rec.timestamp();
-      this.o.producer.send(
-        {
-          topic,
-          partition: rec.kafkaPartition() ?? undefined,
-          key: key === null ? null : toBuf(key),
-          value: value === null ? null : toBuf(value),
-          headers: headers ?? undefined,
-          timestamp: ts === null || ts < 0 ? undefined : ts,
-        },
-        (err: Error | null, md: RecordMetadata | null) => {
-          if (err) {
-            if (this.pipeline.operator.config.tolerance === 'all') {
-              this.logger.error({ err }, `${this.idString} failed to send record to ${topic}: ignoring it (errors.tolerance=all)`);
-              this.submitted.ack(s);
-              Promise.resolve(task.commitRecord(original, null)).catch(() => undefined);
-            } else if (!this.producerError) {
-              this.producerError = new ConnectException(`Unrecoverable exception from producer send callback`, { cause: err });
-              this.stop();
-            }
-            return;
-          }
-          this.submitted.ack(s);
-          this.metrics.recordsOut++;
-          Promise.resolve(task.commitRecord(original, md)).catch((e: unknown) => this.logger.warn({ err: e }, `${this.idString} Exception thrown while calling task.commitRecord()`));
-        },
-      );
+      this.produce(original, prepared);
     }
+  }
+
+  /**
+   * Waits for the topic's metadata before its first record, as the Java
+   * producer's send() blocks for it (max.block.ms): records then go straight
+   * into batches instead of queueing behind the metadata request. A failure
+   * here is left to the send, which reports it through its callback.
+   */
+  private async awaitMetadata(topic: string): Promise<void> {
+    try {
+      if (this.o.producer.cluster.topic(topic) === undefined) await this.o.producer.cluster.waitForTopics([topic], this.o.maxBlockMs ?? 60000, false);
+      this.knownTopics.add(topic);
+    } catch {
+      // the send fails with the producer's own error
+    }
+  }
+
+  /** The record after the chain and the converters, or null when dropped; a promise only after a failure. */
+  private prepare(original: SourceRecord): Prepared | null | Promise<Prepared | null> {
+    const stages = this.pipeline.chain.stages;
+    let record: SourceRecord = original;
+    for (let i = 0; i < stages.length; i++) {
+      let r: SourceRecord | null;
+      try {
+        r = stages[i].apply(record);
+      } catch (e) {
+        return this.prepareSlow(original, record, i, e);
+      }
+      if (r === null || r === undefined) return null;
+      record = r;
+    }
+    return this.convert(original, record, stages.length);
+  }
+
+  /** Converts key, value and headers (steps: the stages, then key, value, headers; `step` counts for the slow path). */
+  private convert(original: SourceRecord, rec: SourceRecord, step: number): Prepared | null | Promise<Prepared | null> {
+    const { keyConverter, valueConverter, headerConverter } = this.pipeline;
+    const topic = rec.topic();
+    let key: Uint8Array | null;
+    let value: Uint8Array | null;
+    let headers: Array<{ key: string; value: Buffer | null }> | undefined;
+    try {
+      key = keyConverter.fromConnectData(topic, rec.keySchema(), rec.key());
+      step++;
+      value = valueConverter.fromConnectData(topic, rec.valueSchema(), rec.value());
+      step++;
+      headers = convertHeaders(headerConverter, topic, rec);
+    } catch (e) {
+      return this.prepareSlow(original, rec, step, e);
+    }
+    return { topic, rec, key, value, headers };
+  }
+
+  /** The error-handled path from step `step` on, which failed with `error` on its first attempt. */
+  private async prepareSlow(original: SourceRecord, record: SourceRecord, step: number, error: unknown): Promise<Prepared | null> {
+    const { chain, operator, keyConverter, valueConverter, headerConverter } = this.pipeline;
+    const stages = chain.stages;
+    let rec: SourceRecord = record;
+    let firstError: unknown = error;
+    const run = <T>(stage: Stage, cls: string, fn: () => T): T | Promise<T | undefined> => {
+      if (firstError === undefined) return operator.executeSync(stage, cls, null, fn, original);
+      const e = firstError;
+      firstError = undefined;
+      return operator.recover(stage, cls, null, fn, e, original);
+    };
+    for (let i = step; i < stages.length; i++) {
+      const stage = stages[i];
+      const r: SourceRecord = rec;
+      const out = await run('TRANSFORMATION', stage.className, () => stage.apply(r));
+      if (out === null || out === undefined) return null;
+      rec = out;
+    }
+    const topic = rec.topic();
+    const fin: SourceRecord = rec;
+    let key: Uint8Array | null | undefined = null;
+    if (step <= stages.length) {
+      key = await run('KEY_CONVERTER', pluginClassName(keyConverter), () => keyConverter.fromConnectData(topic, fin.keySchema(), fin.key()));
+      if (key === undefined) return null;
+    } else key = keyConverter.fromConnectData(topic, fin.keySchema(), fin.key());
+    let value: Uint8Array | null | undefined = null;
+    if (step <= stages.length + 1) {
+      value = await run('VALUE_CONVERTER', pluginClassName(valueConverter), () => valueConverter.fromConnectData(topic, fin.valueSchema(), fin.value()));
+      if (value === undefined) return null;
+    } else value = valueConverter.fromConnectData(topic, fin.valueSchema(), fin.value());
+    const headers = await run('HEADER_CONVERTER', pluginClassName(headerConverter), () => convertHeaders(headerConverter, topic, fin) ?? null);
+    if (headers === undefined) return null;
+    return { topic, rec: fin, key, value, headers: headers ?? undefined };
+  }
+
+  private produce(original: SourceRecord, p: Prepared): void {
+    const s = this.submitted.submit(original);
+    const ts = p.rec.timestamp();
+    const task = this.o.task;
+    const topic = p.topic;
+    this.o.producer.send(
+      {
+        topic,
+        partition: p.rec.kafkaPartition() ?? undefined,
+        key: p.key === null ? null : toBuf(p.key),
+        value: p.value === null ? null : toBuf(p.value),
+        headers: p.headers,
+        timestamp: ts === null || ts < 0 ? undefined : ts,
+      },
+      (err: Error | null, md: RecordMetadata | null) => {
+        if (err) {
+          if (this.pipeline.operator.config.tolerance === 'all') {
+            this.logger.error({ err }, `${this.idString} failed to send record to ${topic}: ignoring it (errors.tolerance=all)`);
+            this.submitted.ack(s);
+            Promise.resolve(task.commitRecord(original, null)).catch(() => undefined);
+          } else if (!this.producerError) {
+            this.producerError = new ConnectException(`Unrecoverable exception from producer send callback`, { cause: err });
+            this.stop();
+          }
+          return;
+        }
+        this.submitted.ack(s);
+        this.metrics.recordsOut++;
+        try {
+          const c = task.commitRecord(original, md);
+          if (c instanceof Promise) c.catch((e: unknown) => this.logger.warn({ err: e }, `${this.idString} Exception thrown while calling task.commitRecord()`));
+        } catch (e) {
+          this.logger.warn({ err: e }, `${this.idString} Exception thrown while calling task.commitRecord()`);
+        }
+      },
+    );
   }
 
   private async maybeCommit(): Promise<void> {
@@ -298,6 +383,26 @@ export class WorkerSourceTask extends WorkerTask {
     await this.submitted.awaitAllAcked(this.o.offsetFlushTimeoutMs);
     await this.commitOffsets();
   }
+}
+
+interface Prepared {
+  topic: string;
+  rec: SourceRecord;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Array<{ key: string; value: Buffer | null }> | undefined;
+}
+
+/** The record's headers as bytes (undefined when it has none). */
+function convertHeaders(headerConverter: HeaderConverter, topic: string, rec: SourceRecord): Array<{ key: string; value: Buffer | null }> | undefined {
+  if (!rec.hasHeaders()) return undefined;
+  const hs = rec.headers();
+  const out: Array<{ key: string; value: Buffer | null }> = [];
+  for (const h of hs) {
+    const b = headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value());
+    out.push({ key: h.key(), value: b === null ? null : toBuf(b) });
+  }
+  return out;
 }
 
 function toBuf(b: Uint8Array): Buffer {

@@ -8,7 +8,7 @@ import type { Converter, HeaderConverter } from '@nagare/connect-api';
 import type { Logger } from '@nagare/common';
 import type { ConnectorTaskId } from '../herder/status';
 import type { RetryWithToleranceOperator } from '../errors/retry-with-tolerance';
-import type { TransformationChain } from './transformation-chain';
+import type { TransformationChain } from '@nagare/connect-transforms';
 
 export interface TaskStatusListener {
   onStartup(id: ConnectorTaskId): void;
@@ -22,7 +22,7 @@ export interface TaskPipeline {
   keyConverter: Converter;
   valueConverter: Converter;
   headerConverter: HeaderConverter;
-  chain: TransformationChain;
+  chain: TransformationChain<any>;
   operator: RetryWithToleranceOperator;
 }
 

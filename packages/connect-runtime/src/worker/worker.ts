@@ -6,7 +6,7 @@
  */
 import { Admin, Consumer, Producer } from '@nagare/client';
 import type { Logger } from '@nagare/common';
-import { ConnectException, type Connector, type ConnectorContext, type Converter, type HeaderConverter, type SinkTask, type SourceTask } from '@nagare/connect-api';
+import { ConnectException, type Connector, type ConnectorContext, type Converter, type HeaderConverter, type SinkTask, type SourceTask, type TopicPartition } from '@nagare/connect-api';
 import type { WorkerConfig } from '../config/worker-config';
 import { DeadLetterQueueReporter, LogReporter, RetryWithToleranceOperator, errorHandlingConfig } from '../errors/retry-with-tolerance';
 import { traceOf, type ConnectorTaskId, type TargetState } from '../herder/status';
@@ -14,7 +14,11 @@ import type { Plugins } from '../plugins/plugins';
 import type { OffsetBackingStore } from '../storage/file-offset-store';
 import { adminClientOptions, consumerClientOptions, producerClientOptions } from '../util/client-config';
 import { withPrefix } from '../util/properties';
-import { TransformationChain } from './transformation-chain';
+import { connectorOffsets, offsetKey } from '../storage/offset-storage';
+import { BadRequestLike } from '../herder/errors';
+import type { ConnectorOffsets } from '../herder/herder';
+import { offsetStorageReader } from '../storage/offset-storage';
+import { transformationChain } from './transformations';
 import { WorkerSinkTask } from './worker-sink-task';
 import { WorkerSourceTask } from './worker-source-task';
 import type { TaskStatusListener, WorkerTask } from './worker-task';
@@ -40,6 +44,8 @@ export class Worker {
   private readonly connectors = new Map<string, RunningConnector>();
   private readonly tasks = new Map<string, WorkerTask>();
   private sharedAdmin: Admin | null = null;
+  /** Topic tracking (KIP-558, `topic.tracking.enable`): called the first time a task uses a topic. */
+  topicTracker: ((connector: string, task: number, topic: string) => void) | null = null;
 
   constructor(
     readonly workerId: string,
@@ -71,20 +77,7 @@ export class Worker {
       const connector = new desc.ctor() as Connector;
       rc = { name, connector, props, type: desc.type as 'source' | 'sink', state: target };
       this.connectors.set(name, rc);
-      const store = this.offsetStore;
-      const context = Object.assign(ctx, {
-        offsetStorageReader: () => ({
-          offset: async (p: Record<string, unknown>) => {
-            const v = store.get([JSON.stringify([name, p])]).values().next().value;
-            return v ? (JSON.parse(v) as Record<string, unknown>) : null;
-          },
-          offsets: async (ps: ReadonlyArray<Record<string, unknown>>) =>
-            new Map(ps.map((p) => {
-              const v = store.get([JSON.stringify([name, p])]).values().next().value;
-              return [p, v ? (JSON.parse(v) as Record<string, unknown>) : null] as const;
-            })),
-        }),
-      });
+      const context = Object.assign(ctx, { offsetStorageReader: () => offsetStorageReader(this.offsetStore, name) });
       connector.initialize(context);
       if (target === 'STARTED') {
         await connector.start(props);
@@ -171,6 +164,111 @@ export class Worker {
     return c;
   }
 
+  private trackerFor(id: ConnectorTaskId): ((topic: string) => void) | undefined {
+    if ((this.config.props['topic.tracking.enable'] ?? 'true').trim().toLowerCase() === 'false') return undefined;
+    return (topic) => this.topicTracker?.(id.connector, id.task, topic);
+  }
+
+  /** The worker's shared admin client (topic creation, DLQ, sink offsets). */
+  adminClient(): Admin {
+    return this.admin();
+  }
+
+  /** The consumer group of a sink connector (`consumer.override.group.id`, else `connect-<name>`). */
+  static sinkGroupId(name: string, props: Readonly<Record<string, string>>): string {
+    return withPrefix(props, 'consumer.override.')['group.id'] ?? `connect-${name}`;
+  }
+
+  /**
+   * `GET /connectors/{c}/offsets` (KIP-875): a source connector's offsets from
+   * the offset store; a sink's committed offsets of its consumer group as
+   * `{"kafka_topic","kafka_partition"}` -> `{"kafka_offset"}`.
+   */
+  async connectorOffsets(name: string, props: Readonly<Record<string, string>>): Promise<ConnectorOffsets> {
+    const type = this.connectorType(props['connector.class']);
+    if (type === 'sink') {
+      const committed = await this.admin().listConsumerGroupOffsets(Worker.sinkGroupId(name, props));
+      return {
+        offsets: committed
+          .filter((c) => c.offset >= 0)
+          .map((c) => ({ partition: { kafka_topic: c.topic, kafka_partition: c.partition }, offset: { kafka_offset: c.offset } })),
+      };
+    }
+    await this.offsetStore.readToEnd?.();
+    return { offsets: connectorOffsets(this.offsetStore, name) };
+  }
+
+  /**
+   * Alters (`offsets` given) or resets (null) a stopped connector's offsets
+   * (KIP-875, `Worker.modifyConnectorOffsets`): asks the connector
+   * (`alterOffsets`) first, then writes source offsets to the offset store
+   * or commits/deletes the sink group's offsets. Returns Kafka's message.
+   */
+  async modifyConnectorOffsets(name: string, props: Readonly<Record<string, string>>, offsets: ConnectorOffsets['offsets'] | null): Promise<string> {
+    const desc = this.plugins.resolve(props['connector.class'], ['source', 'sink']);
+    const connector = new desc.ctor() as Connector & { alterOffsets(c: Record<string, string>, o: ReadonlyMap<unknown, unknown>): boolean | Promise<boolean> };
+    const kind = offsets === null ? 'reset' : 'altered';
+    let handled: boolean;
+    if (desc.type === 'sink') {
+      const groupId = Worker.sinkGroupId(name, props);
+      let parsed: Map<string, { tp: TopicPartition; offset: number | null }>;
+      if (offsets === null) {
+        const committed = await this.admin().listConsumerGroupOffsets(groupId);
+        parsed = new Map(committed.map((c) => [`${c.topic}-${c.partition}`, { tp: { topic: c.topic, partition: c.partition }, offset: null }]));
+      } else parsed = parseSinkOffsets(offsets);
+      try {
+        handled = await connector.alterOffsets({ ...props }, new Map([...parsed.values()].map((e) => [e.tp, e.offset])));
+      } catch (e) {
+        throw new ConnectException(`Failed to alter offsets for connector ${name}: ${(e as Error).message}`, { cause: e });
+      }
+      const admin = this.admin();
+      if (offsets === null) {
+        const res = await admin.deleteGroups([groupId]);
+        const err = res[0]?.error;
+        if (err && !/GROUP_ID_NOT_FOUND/.test(`${err.name} ${err.message} ${(err as { code?: unknown }).code ?? ''}`)) {
+          throw new ConnectException(`Failed to reset offsets for connector ${name} as the consumer group ${groupId} could not be deleted: ${err.message}. This may be because the connector's tasks haven't stopped completely yet or the connector was resumed before the request to reset its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks.`, { cause: err });
+        }
+      } else {
+        const toCommit = [...parsed.values()].filter((e) => e.offset !== null).map((e) => ({ ...e.tp, offset: e.offset! }));
+        const toDelete = [...parsed.values()].filter((e) => e.offset === null).map((e) => e.tp);
+        if (toCommit.length > 0) {
+          const res = await admin.alterConsumerGroupOffsets(groupId, toCommit);
+          const bad = res.find((r) => r.error);
+          if (bad) throw new ConnectException(`Failed to alter consumer group offsets for connector ${name}: ${bad.error!.message}. This may be because the connector's tasks haven't stopped completely yet or the connector was resumed before the request to alter its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks.`, { cause: bad.error });
+        }
+        if (toDelete.length > 0) {
+          const res = await admin.deleteConsumerGroupOffsets(groupId, toDelete);
+          if (res.error && !/GROUP_ID_NOT_FOUND/.test(`${res.error.name} ${res.error.message}`)) throw new ConnectException(`Failed to delete consumer group offsets for connector ${name}: ${res.error.message}`, { cause: res.error });
+        }
+      }
+    } else {
+      await this.offsetStore.readToEnd?.();
+      const entries = new Map<string, string | null>();
+      const byPartition = new Map<Record<string, unknown>, Record<string, unknown> | null>();
+      if (offsets === null) {
+        for (const { partition } of connectorOffsets(this.offsetStore, name)) {
+          entries.set(offsetKey(name, partition), null);
+          byPartition.set(partition, null);
+        }
+      } else {
+        for (const { partition, offset } of offsets) {
+          if (partition === null || partition === undefined || typeof partition !== 'object') throw new BadRequestLike('Source partitions may not be null');
+          entries.set(offsetKey(name, partition), offset === null ? null : JSON.stringify(offset));
+          byPartition.set(partition, offset);
+        }
+      }
+      try {
+        handled = await connector.alterOffsets({ ...props }, byPartition);
+      } catch (e) {
+        throw new BadRequestLike(`Failed to alter offsets for connector ${name}: ${(e as Error).message}`);
+      }
+      await this.offsetStore.set(entries);
+    }
+    return handled
+      ? `The offsets for this connector have been ${kind} successfully`
+      : `The Connect framework-managed offsets for this connector have been ${kind} successfully. However, if this connector manages offsets externally, they will need to be manually ${kind === 'reset' ? 'reset' : 'altered'} in the system that the connector uses.`;
+  }
+
   private admin(): Admin {
     if (!this.sharedAdmin) this.sharedAdmin = new Admin(adminClientOptions({ ...this.config.props, ...withPrefix(this.config.props, 'admin.') }));
     return this.sharedAdmin;
@@ -191,7 +289,7 @@ export class Worker {
         keyConverter: this.converter('key', connProps),
         valueConverter: this.converter('value', connProps),
         headerConverter: this.headerConverter(connProps),
-        chain: TransformationChain.fromConfig(connProps, this.plugins),
+        chain: transformationChain(connProps, this.plugins),
         operator,
       };
       const base = this.config.props;
@@ -217,6 +315,7 @@ export class Worker {
           offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
           offsetFlushTimeoutMs: this.config.offsetFlushTimeoutMs,
           topicCreationEnabled: this.config.topicCreationEnable,
+          onTopic: this.trackerFor(id),
         });
         const done = () => producer.close(this.config.offsetFlushTimeoutMs).catch(() => undefined);
         wt.run();
@@ -249,6 +348,7 @@ export class Worker {
           taskConfig: taskProps,
           consumer,
           offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
+          onTopic: this.trackerFor(id),
         });
         wt.run();
         if (dlqProducer) {
@@ -293,4 +393,29 @@ export class Worker {
     this.sharedAdmin?.close();
     this.sharedAdmin = null;
   }
+}
+
+/** `SinkUtils.parseSinkConnectorOffsets`: the REST offsets of a sink connector, with Kafka's messages. */
+export function parseSinkOffsets(offsets: ConnectorOffsets['offsets']): Map<string, { tp: TopicPartition; offset: number | null }> {
+  const out = new Map<string, { tp: TopicPartition; offset: number | null }>();
+  for (const { partition, offset } of offsets) {
+    if (partition === null || partition === undefined) throw new BadRequestLike('The partition for a sink connector offset cannot be null or missing');
+    if (!('kafka_topic' in partition) || !('kafka_partition' in partition)) throw new BadRequestLike("The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'");
+    if (partition.kafka_topic === null) throw new BadRequestLike('Kafka topic names must be valid strings and may not be null');
+    if (partition.kafka_partition === null) throw new BadRequestLike('Kafka partitions must be valid numbers and may not be null');
+    const topic = String(partition.kafka_topic);
+    const p = String(partition.kafka_partition);
+    if (!/^[+-]?\d+$/.test(p) || Math.abs(Number(p)) > 2147483647) {
+      throw new BadRequestLike(`Failed to parse the following Kafka partition value in the provided offsets: '${p}'. Partition values for sink connectors need to be integers.`);
+    }
+    let off: number | null = null;
+    if (offset !== null && offset !== undefined) {
+      if (!('kafka_offset' in offset)) throw new BadRequestLike("The offset for a sink connector should either be null or contain the key 'kafka_offset'");
+      const o = String(offset.kafka_offset);
+      if (!/^[+-]?\d+$/.test(o)) throw new BadRequestLike(`Failed to parse the following Kafka offset value in the provided offsets: '${o}'. Offset values for sink connectors need to be integers.`);
+      off = Number(o);
+    }
+    out.set(`${topic}-${p}`, { tp: { topic, partition: Number(p) }, offset: off });
+  }
+  return out;
 }

@@ -63,7 +63,7 @@ export class RecordIsTombstone<R extends ConnectRecord<R> = ConnectRecord<any>> 
   version(): string {
     return NAGARE_CONNECT_VERSION;
   }
-  configure(): void {}
+  configure(_configs?: Record<string, unknown>): void {}
   test(record: R): boolean {
     return record.value() === null || record.value() === undefined;
   }

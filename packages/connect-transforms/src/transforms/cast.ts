@@ -25,7 +25,7 @@ import {
   type Schema,
 } from '@nagare/connect-api';
 import { KeyOrValueTransformation, javaIntegral } from '../base';
-import { SchemaCache, SimpleConfig, copySchemaBasics, requireMap, requireStruct } from '../util/requirements';
+import { SchemaCache, SimpleConfig, copySchemaBasics, requireMap, requireStruct, copyMap } from '../util/requirements';
 
 const WHOLE_VALUE_CAST = '\u0000whole';
 const PURPOSE = 'cast types';
@@ -244,7 +244,7 @@ export abstract class Cast<R extends ConnectRecord<R> = ConnectRecord<any>> exte
     if (schema === null) {
       if (this.wholeValueCastType !== null) return this.newRecord(record, null, castValueToType(null, value, this.wholeValueCastType));
       const map = requireMap(value, PURPOSE);
-      const updated: Record<string, unknown> = { ...map };
+      const updated: Record<string, unknown> = copyMap(map);
       for (const [field, type] of this.casts) updated[field] = castValueToType(null, map[field] ?? null, type);
       return this.newRecord(record, null, updated);
     }

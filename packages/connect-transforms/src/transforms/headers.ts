@@ -18,7 +18,7 @@ import {
   type Transformation,
 } from '@nagare/connect-api';
 import { KeyOrValueTransformation } from '../base';
-import { NonEmptyListValidator, SchemaCache, SimpleConfig, copySchemaBasics, requireMap, requireStruct } from '../util/requirements';
+import { NonEmptyListValidator, SchemaCache, SimpleConfig, copySchemaBasics, requireMap, requireStruct, copyMap } from '../util/requirements';
 
 export const HEADER_FROM_CONFIG_DEF = new ConfigDef()
   .define('fields', ConfigType.LIST, ConfigDef.NO_DEFAULT_VALUE, new NonEmptyListValidator(), Importance.HIGH, 'Field names in the record whose values are to be copied or moved to headers.')
@@ -52,7 +52,7 @@ export abstract class HeaderFrom<R extends ConnectRecord<R> = ConnectRecord<any>
     const updatedHeaders = record.headers().duplicate();
     if (schema === null) {
       const map = requireMap(value, `header ${this.operation}`);
-      const updated: Record<string, unknown> = { ...map };
+      const updated: Record<string, unknown> = copyMap(map);
       this.fields.forEach((f, i) => {
         if (this.operation === 'move') delete updated[f];
         updatedHeaders.add(this.headers[i], map[f] ?? null, null);
@@ -116,7 +116,7 @@ export const INSERT_HEADER_CONFIG_DEF = new ConfigDef()
 /** `InsertHeader`: adds `header` with `value.literal` parsed by `Values.parseString` (so "42" is an INT8 header). */
 export class InsertHeader<R extends ConnectRecord<R> = ConnectRecord<any>> implements Transformation<R> {
   private header = '';
-  private literalValue!: SchemaAndValue;
+  private literalValue: SchemaAndValue | null = null;
 
   version(): string {
     return NAGARE_CONNECT_VERSION;

@@ -5,7 +5,7 @@
  */
 import { ConfigDef, ConfigException, ConfigType, ConnectTimestamp, Importance, Schema, SchemaBuilder, Struct, type ConnectRecord, type Field } from '@nagare/connect-api';
 import { KeyOrValueTransformation } from '../base';
-import { SchemaCache, SimpleConfig, copySchemaBasics, requireMap, requireSinkRecord, requireStruct } from '../util/requirements';
+import { SchemaCache, SimpleConfig, copySchemaBasics, requireMap, requireSinkRecord, requireStruct, copyMap } from '../util/requirements';
 
 const PURPOSE = 'field insertion';
 const OPTIONALITY_DOC = 'Suffix with <code>!</code> to make this a required field, or <code>?</code> to keep it optional (the default).';
@@ -68,7 +68,7 @@ export abstract class InsertField<R extends ConnectRecord<R> = ConnectRecord<any
     const value = this.operatingValue(record);
     if (value === null || value === undefined) return record;
     if (this.operatingSchema(record) === null) {
-      const updated: Record<string, unknown> = { ...requireMap(value, PURPOSE) };
+      const updated: Record<string, unknown> = copyMap(requireMap(value, PURPOSE));
       if (this.topicField) updated[this.topicField.name] = record.topic();
       if (this.partitionField && record.kafkaPartition() !== null) updated[this.partitionField.name] = record.kafkaPartition();
       if (this.offsetField) updated[this.offsetField.name] = requireSinkRecord(record, PURPOSE).kafkaOffset();

@@ -5,7 +5,7 @@
  */
 import { BigDecimal, ConfigDef, ConfigType, DataException, Importance, NonEmptyString, SchemaType, Struct, Values, isPlainObject, javaClassName, type ConnectRecord, type Field, type Schema } from '@nagare/connect-api';
 import { KeyOrValueTransformation } from '../base';
-import { NonEmptyListValidator, SimpleConfig, requireMap, requireStruct } from '../util/requirements';
+import { NonEmptyListValidator, SimpleConfig, requireMap, requireStruct, copyMap } from '../util/requirements';
 
 const PURPOSE = 'mask fields';
 
@@ -120,7 +120,7 @@ export abstract class MaskField<R extends ConnectRecord<R> = ConnectRecord<any>>
   apply(record: R): R {
     if (this.operatingSchema(record) === null) {
       const value = requireMap(this.operatingValue(record), PURPOSE);
-      const updated: Record<string, unknown> = { ...value };
+      const updated: Record<string, unknown> = copyMap(value);
       for (const f of this.maskedFields) updated[f] = this.masked(value[f] ?? null, null);
       return this.newRecord(record, null, updated);
     }

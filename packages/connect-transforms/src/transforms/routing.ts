@@ -76,8 +76,8 @@ export class Filter<R extends ConnectRecord<R> = ConnectRecord<any>> implements 
   version(): string {
     return NAGARE_CONNECT_VERSION;
   }
-  configure(): void {}
-  apply(): R | null {
+  configure(_configs?: Record<string, unknown>): void {}
+  apply(_record?: R): R | null {
     return null;
   }
   config(): ConfigDef {

@@ -24,7 +24,7 @@ import {
 } from '@nagare/connect-api';
 import { KeyOrValueTransformation } from '../base';
 import { SimpleDateFormat } from '../util/simple-date-format';
-import { SchemaCache, SimpleConfig, copySchemaBasics, requireMap, requireStructOrNull } from '../util/requirements';
+import { SchemaCache, SimpleConfig, copySchemaBasics, requireMap, requireStructOrNull, copyMap } from '../util/requirements';
 
 const PURPOSE = 'converting timestamp formats';
 type TsType = 'string' | 'unix' | 'Date' | 'Time' | 'Timestamp';
@@ -164,7 +164,9 @@ export abstract class TimestampConverter<R extends ConnectRecord<R> = ConnectRec
     if (schema === null) {
       if (value === null || value === undefined || this.cfg.field === '') return this.newRecord(record, null, this.convert(value, null));
       const map = requireMap(value, PURPOSE);
-      return this.newRecord(record, null, { ...map, [this.cfg.field]: this.convert(map[this.cfg.field] ?? null, null) });
+      const updated = copyMap(map);
+      updated[this.cfg.field] = this.convert(map[this.cfg.field] ?? null, null);
+      return this.newRecord(record, null, updated);
     }
     if (this.cfg.field === '') return this.newRecord(record, typeSchema(this.cfg.type, schema.isOptional()), this.convert(value, typeFromSchema(schema)));
     const struct = requireStructOrNull(value, PURPOSE);
