@@ -179,9 +179,13 @@ export class TransactionCoordinator {
   }
 
   /** This broker became the leader of a __transaction_state partition: load it (Kafka's onElection). */
-  onElection(partition: number, leaderEpoch: number): Promise<void> {
+  async onElection(partition: number, leaderEpoch: number): Promise<void> {
+    const wasActive = this.runtime.state(partition) === 'active';
     this.markers.removeForTxnPartition(partition);
-    return this.runtime.scheduleLoadOperation(partition, leaderEpoch);
+    await this.runtime.scheduleLoadOperation(partition, leaderEpoch);
+    // Still the leader at a newer epoch (the shard stays): the markers go out again with the new coordinator epoch.
+    const shard = this.runtime.shard(partition);
+    if (wasActive && shard) this.onShardLoaded(shard);
   }
 
   /** This broker no longer leads the partition: unload it, drop its pending markers. */
@@ -225,8 +229,21 @@ export class TransactionCoordinator {
     return this.opts.transactionVersion() >= 1 ? 1 : 0;
   }
 
+  /**
+   * The record of a new state. What replays is what the record carries:
+   * value version 0 (transaction.version 0) has no PreviousProducerId,
+   * NextProducerId or ClientTransactionVersion, so the state keeps none
+   * either, live or loaded.
+   */
   private record(m: TransactionMetadata): TransactionRecord {
-    return { transactionalId: m.transactionalId, metadata: m, valueVersion: this.valueVersion() };
+    const valueVersion = this.valueVersion();
+    const metadata = valueVersion >= 1 ? m : { ...m, prevProducerId: NO_PRODUCER_ID, nextProducerId: NO_PRODUCER_ID, clientTransactionVersion: 0 };
+    return { transactionalId: m.transactionalId, metadata, valueVersion };
+  }
+
+  /** The transaction.version a client's request is handled with: KIP-890 part 2 only once transaction.version 2 is finalized. */
+  private effectiveClientVersion(clientTransactionVersion: number): number {
+    return this.opts.transactionVersion() >= 2 ? clientTransactionVersion : 0;
   }
 
   /**
@@ -433,6 +450,7 @@ export class TransactionCoordinator {
     if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
     const status = this.status(transactionalId);
     if (status !== ErrorCode.NONE) return status;
+    clientTransactionVersion = this.effectiveClientVersion(clientTransactionVersion);
     try {
       return await this.run<number>('AddPartitionsToTxn', transactionalId, (shard) => {
         const m = shard.get(transactionalId);
@@ -503,6 +521,7 @@ export class TransactionCoordinator {
     if (transactionalId === '') return error(ErrorCode.INVALID_REQUEST);
     const status = this.status(transactionalId);
     if (status !== ErrorCode.NONE) return error(status);
+    clientTransactionVersion = this.effectiveClientVersion(clientTransactionVersion);
     try {
       return await this.run<EndTxnResult>('EndTxn', transactionalId, (shard, newId) => this.endTxnOp(shard, transactionalId, producerId, producerEpoch, commit, clientTransactionVersion, newId));
     } catch (e) {
