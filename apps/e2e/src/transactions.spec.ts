@@ -4,10 +4,14 @@
  * consume-transform-produce with send_offsets_to_transaction, zombie
  * fencing, read_committed reads with the last stable offset as the end) and
  * kafkajs 2.2.4 (transaction().send/sendOffsets/commit/abort, a read_committed
- * consumer group, fencing). The Python scripts are in src/python.
+ * consumer group, fencing), and Kafka's Java client 4.0 (KafkaProducer
+ * transactions, sendOffsetsToTransaction with the consumer's group metadata,
+ * ProducerFencedException; src/java/Transactions.java). The Python scripts
+ * are in src/python.
  */
 import { Admin, Kafka } from 'kafkajs';
 import { cleanupAll, NagareProcess, requirePythonModule, runPython, startNagare, waitFor } from './harness';
+import { compileJava, describeWithJava, requireJava, runJavaMain } from './java-harness';
 import { connectedAdmin, newKafka } from './kafkajs-helpers';
 
 jest.setTimeout(90000);
@@ -168,5 +172,56 @@ describe('kafkajs transactions', () => {
     }
     const read = await readIsolated(topic, 1, 'read_committed');
     expect(read.values['0']).toEqual(['fresh']);
+  });
+});
+
+describeWithJava("Kafka's Java client transactions", () => {
+  let classes: string;
+  beforeAll(async () => {
+    requireJava({ javac: true });
+    classes = await compileJava();
+  });
+  const java = async <T>(...args: string[]): Promise<T> => {
+    const r = await runJavaMain(classes, 'Transactions', args);
+    if (r.code !== 0) throw new Error(`Transactions ${args[0]} exited with ${r.code}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+  };
+
+  it('KafkaProducer commit/abort and a read_committed KafkaConsumer whose end offsets are the last stable offsets', async () => {
+    const topic = 'java-txn';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const r = await java<{ values: string[]; endOffsets: Record<string, number>; uncommitted: number }>('produce', server.bootstrap, topic, 'java-txn-1', '2');
+    expect(r.values).toEqual(['java-committed-a', 'java-committed-b'].flatMap((l) => [0, 1, 2, 3].map((i) => `${l}-${i}`)).sort());
+    expect(r.uncommitted).toBe(12);
+    expect(r.endOffsets).toEqual({ 0: 9, 1: 9 });
+  });
+
+  it('consume-transform-produce with sendOffsetsToTransaction(offsets, groupMetadata())', async () => {
+    const [input, output, group] = ['java-ctp-in', 'java-ctp-out', 'java-ctp-group'];
+    await admin.createTopics({ topics: [{ topic: input, numPartitions: 2 }, { topic: output, numPartitions: 2 }], waitForLeaders: true });
+    const p = kafka.producer();
+    await p.connect();
+    await p.send({ topic: input, messages: Array.from({ length: 30 }, (_, i) => ({ value: `j-${i}`, partition: i % 2 })) });
+    await p.disconnect();
+    const r = await java<{ committed: number; aborted: number }>('ctp', server.bootstrap, input, output, group, 'java-ctp-txn', '30');
+    expect(r.committed).toBe(30);
+    expect(r.aborted).toBeGreaterThan(0);
+    const out = await readIsolated(output, 2, 'read_committed');
+    expect(all(out)).toEqual(Array.from({ length: 30 }, (_, i) => `J-${i}`).sort());
+    const offsets = await admin.fetchOffsets({ groupId: group, topics: [input] });
+    expect(offsets[0].partitions.map((x) => [x.partition, x.offset]).sort()).toEqual([
+      [0, '15'],
+      [1, '15'],
+    ]);
+  });
+
+  it('a second KafkaProducer with the same transactional.id fences the first (ProducerFencedException)', async () => {
+    const topic = 'java-zombie';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const r = await java<{ commitError: string | null; zombieError: string | null; values: string[] }>('zombie', server.bootstrap, topic, 'java-zombie-txn');
+    // As against Kafka: the partition refuses the old epoch, the coordinator then answers the abort with PRODUCER_FENCED.
+    expect(r.commitError).toBe('InvalidProducerEpochException');
+    expect(r.zombieError).toBe('ProducerFencedException');
+    expect(r.values).toEqual(['fresh']);
   });
 });
