@@ -128,7 +128,9 @@ async function verifyTransactional(
   if (transactionalId === null) return { failAll: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
   if (producers.size > 1) return { failAll: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
   const s = ctx.services;
-  if (!s.replicas.transactionVerificationEnabled) return { failAll: null };
+  const operation = produceOperation(version);
+  // KIP-890 part 2 needs the leader to add the partition whatever transaction.partition.verification.enable says.
+  if (!s.replicas.transactionVerificationEnabled && operation !== 'addPartition') return { failAll: null };
   const [[producerId, producerEpoch]] = [...producers];
   const guards = new Map<string, VerificationGuard>();
   const toVerify: Array<{ index: number; entry: AppendEntry; guard: VerificationGuard }> = [];
@@ -140,7 +142,7 @@ async function verifyTransactional(
   }
   if (toVerify.length === 0) return { failAll: null };
   const partitions: TxnPartition[] = toVerify.map((t) => ({ topic: t.entry.topic, partition: t.entry.partition }));
-  const codes = await s.txnVerifier.verify(transactionalId, producerId, producerEpoch, partitions, produceOperation(version));
+  const codes = await s.txnVerifier.verify(transactionalId, producerId, producerEpoch, partitions, operation);
   for (const t of toVerify) {
     const code = codes.get(partitionKey(t.entry.topic, t.entry.partition)) ?? ErrorCode.NONE;
     if (code === ErrorCode.NONE) {

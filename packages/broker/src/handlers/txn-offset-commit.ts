@@ -32,10 +32,12 @@ export const txnOffsetCommitHandler = defineHandler({
     let guard: VerificationGuard | undefined;
     const partition = s.groups.partitionFor(req.groupId);
     const log = s.replicas.get(OFFSETS_TOPIC, partition);
-    if (log && log.isLeader && s.replicas.transactionVerificationEnabled && req.groupId !== '') {
+    const operation = txnOffsetCommitOperation(v);
+    // KIP-890 part 2 (v5) needs the offsets partition added whatever transaction.partition.verification.enable says.
+    if (log && log.isLeader && (s.replicas.transactionVerificationEnabled || operation === 'addPartition') && req.groupId !== '') {
       const g = log.log.maybeStartTransactionVerification(Number(req.producerId), -1, req.producerEpoch);
       if (g !== VerificationGuard.SENTINEL) {
-        const codes = await s.txnVerifier.verify(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }], txnOffsetCommitOperation(v));
+        const codes = await s.txnVerifier.verify(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }], operation);
         const code = [...codes.values()][0] ?? ErrorCode.NONE;
         if (code !== ErrorCode.NONE) {
           // The group coordinator maps what the verification answered as its other errors.
