@@ -119,13 +119,16 @@ export class InterBrokerSender {
     return ep ? { host: ep.host, port: ep.port } : undefined;
   }
 
+  private localConnection: ConnectionInfo | null = null;
+
   async send<K extends keyof RequestByKey & keyof ResponseByKey>(nodeId: number, apiKey: K, version: number, body: RequestByKey[K]): Promise<ResponseByKey[K]> {
     if (nodeId === this.services.nodeId && !this.forceNetwork) {
       const handler = this.services.handlers.get(apiKey) as ApiHandler<K> | undefined;
       if (!handler) throw new NagareError('UNSUPPORTED_API', `this broker does not serve API ${apiKey}`);
       this.sent.local++;
+      this.localConnection ??= { ...LOCAL_CONNECTION, listener: this.services.config.brokerListeners[0]?.listener ?? 'PLAINTEXT' };
       const ctx: RequestContext = {
-        conn: { ...LOCAL_CONNECTION, listener: this.services.config.brokerListeners[0]?.listener ?? 'PLAINTEXT' },
+        conn: this.localConnection,
         header: { requestApiKey: apiKey, requestApiVersion: version, correlationId: 0, clientId: CLIENT_ID },
         apiVersion: version,
         services: this.services,

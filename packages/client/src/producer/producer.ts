@@ -904,6 +904,7 @@ export class Producer {
     const retriable = forceRetriable || (err instanceof KafkaProtocolError ? isRetriable(err.code) : err instanceof NagareError && err.retriable);
     const expired = now - b.createdAt >= this.o.deliveryTimeoutMs;
     if (retriable && !expired && b.attempts < this.o.retries && !this.closed && !this.fatalError) {
+      this.common.logger.debug({ topic: ps.topic, partition: ps.partition, attempt: b.attempts + 1, err: err.message }, 'retrying a batch');
       b.attempts++;
       b.retryAt = now + this.common.retryBackoff.backoff(b.attempts - 1);
       ps.requeue(b);

@@ -1,0 +1,134 @@
+/**
+ * Transactions (run: `npm run bench -- transactions`), with nagare's client
+ * against a fresh nagare server on this machine (client and server share its
+ * cores):
+ *
+ * - transactional produce, 1,000 records of 100 bytes per transaction
+ *   (begin, send, commit, one transaction after the other), against
+ *   idempotent produce of the same records by the same client in the same
+ *   run (after a warm-up of both, alternating, the best of two runs each):
+ *   the ratio (goal >= 0.7);
+ * - commit latency: commitTransaction() of a transaction that holds one
+ *   acknowledged record (EndTxn until PrepareCommit is committed), p50 and
+ *   p99 over many transactions (goal p99 < 10 ms).
+ *
+ * transaction.version 2 (the server's default): every transaction bumps the
+ * epoch and the leaders add their partitions (KIP-890 part 2).
+ */
+import type { BenchContext, BenchResult } from '@nagare/common';
+import { Admin } from './admin/admin';
+import { Producer, ProducerRecord } from './producer/producer';
+import { NagareServer, serverBuilt, startNagareServer } from './testing/nagare-server';
+
+const RECORDS = Number(process.env.TXN_BENCH_RECORDS ?? 1_000_000);
+const PER_TXN = 1000;
+const RECORD_SIZE = 100;
+const PARTITIONS = 6;
+const COMMITS = Number(process.env.TXN_BENCH_COMMITS ?? 2000);
+
+function records(topic: string, n: number, value: Buffer): ProducerRecord[] {
+  const out: ProducerRecord[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = { topic, value };
+  return out;
+}
+
+async function idempotent(bootstrap: string, topic: string, value: Buffer, total = RECORDS): Promise<number> {
+  const p = new Producer({ bootstrapServers: bootstrap });
+  await p.partitionsFor(topic);
+  const inFlight: Promise<unknown>[] = [];
+  const start = process.hrtime.bigint();
+  for (let sent = 0; sent < total; sent += PER_TXN) {
+    inFlight.push(p.send(records(topic, PER_TXN, value)));
+    if (inFlight.length >= 64) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await p.close();
+  return total / seconds;
+}
+
+async function transactional(bootstrap: string, topic: string, value: Buffer, total = RECORDS): Promise<number> {
+  const p = new Producer({ bootstrapServers: bootstrap, transactionalId: 'bench-txn' });
+  await p.partitionsFor(topic);
+  await p.initTransactions();
+  const start = process.hrtime.bigint();
+  for (let sent = 0; sent < total; sent += PER_TXN) {
+    p.beginTransaction();
+    const acked = p.send(records(topic, PER_TXN, value));
+    await p.commitTransaction();
+    await acked;
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await p.close();
+  return total / seconds;
+}
+
+async function commitLatency(bootstrap: string, topic: string, value: Buffer): Promise<number[]> {
+  const p = new Producer({ bootstrapServers: bootstrap, transactionalId: 'bench-commit', lingerMs: 0 });
+  await p.partitionsFor(topic);
+  await p.initTransactions();
+  const ms: number[] = [];
+  for (let i = 0; i < COMMITS; i++) {
+    p.beginTransaction();
+    await p.send({ topic, partition: i % PARTITIONS, value });
+    const t0 = process.hrtime.bigint();
+    await p.commitTransaction();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  await p.close();
+  return ms.sort((a, b) => a - b);
+}
+
+export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  if (!serverBuilt()) {
+    ctx.log('the server is not built: skipped');
+    return [];
+  }
+  const server: NagareServer = await startNagareServer({ 'num.partitions': String(PARTITIONS) });
+  try {
+    const admin = new Admin({ bootstrapServers: server.bootstrap });
+    await admin.createTopics([
+      { name: 'bench-idem', numPartitions: PARTITIONS, replicationFactor: 1 },
+      { name: 'bench-txn', numPartitions: PARTITIONS, replicationFactor: 1 },
+      { name: 'bench-commit', numPartitions: PARTITIONS, replicationFactor: 1 },
+    ]);
+    admin.close();
+    const value = Buffer.alloc(RECORD_SIZE, 'x');
+    ctx.log(`${RECORDS} records of ${RECORD_SIZE} bytes, ${PARTITIONS} partitions; ${PER_TXN} records per transaction`);
+    // Warm both paths up (JIT of client and server), then alternate, twice each: the best run of each.
+    await idempotent(server.bootstrap, 'bench-idem', value, 100_000);
+    await transactional(server.bootstrap, 'bench-txn', value, 100_000);
+    const idemRuns: number[] = [];
+    const txnRuns: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      idemRuns.push(await idempotent(server.bootstrap, 'bench-idem', value));
+      txnRuns.push(await transactional(server.bootstrap, 'bench-txn', value));
+      ctx.log(`round ${round + 1}: idempotent ${Math.round(idemRuns[round])} records/s, transactional ${Math.round(txnRuns[round])} records/s`);
+    }
+    const idem = Math.max(...idemRuns);
+    const txn = Math.max(...txnRuns);
+    const lat = await commitLatency(server.bootstrap, 'bench-commit', value);
+    const q = (f: number) => lat[Math.min(lat.length - 1, Math.floor(f * lat.length))];
+    ctx.log(`commit latency over ${lat.length} transactions: p50 ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms, max ${lat[lat.length - 1].toFixed(2)} ms`);
+    return [
+      {
+        name: `transactional produce, ${PER_TXN.toLocaleString('en-US')} x ${RECORD_SIZE}-byte records per transaction, vs idempotent produce (same client and run)`,
+        value: txn / idem,
+        unit: 'x idempotent',
+        target: 0.7,
+        better: 'higher',
+        note: `${Math.round(txn).toLocaleString('en-US')} vs ${Math.round(idem).toLocaleString('en-US')} records/s; ${RECORDS.toLocaleString('en-US')} records, ${PARTITIONS} partitions; nagare's client, transaction.version 2`,
+      },
+      {
+        name: 'transaction commit latency p99 (commitTransaction of a transaction holding one acknowledged record)',
+        value: q(0.99),
+        unit: 'ms',
+        target: 10,
+        better: 'lower',
+        note: `p50 ${q(0.5).toFixed(2)} ms over ${lat.length.toLocaleString('en-US')} transactions; single node`,
+      },
+    ];
+  } finally {
+    await server.stop();
+  }
+}
