@@ -169,6 +169,26 @@ describe('transactions', () => {
   });
 });
 
+describe('open transactions across restarts', () => {
+  it('an open transaction survives a clean shutdown in the producer snapshot: the LSO stays at its start until its marker', () => {
+    const t = memLog({ segmentBytes: 400 });
+    produce(t.log, 0, 2, 0, 7, true); // open transaction at 0-1
+    t.log.appendAsLeader(batchOf(3), { leaderEpoch: 0 }); // 2-4
+    t.log.highWatermark = t.log.logEndOffset;
+    expect(t.log.lastStableOffset).toBe(0);
+    t.log.close();
+    const again = t.reopen({ hadCleanShutdown: true, highWatermark: 5 });
+    expect(again.ranRecovery).toBe(false);
+    expect(again.hasOngoingTransaction(7)).toBe(true);
+    expect(again.lastStableOffset).toBe(0);
+    expect(again.producerStates().find((p) => p.producerId === 7)).toMatchObject({ currentTxnStartOffset: 0 });
+    again.appendAsLeader(marker('commit', 7, 0, 1), { leaderEpoch: 0, origin: 'coordinator' });
+    again.highWatermark = again.logEndOffset;
+    expect(again.lastStableOffset).toBe(again.logEndOffset);
+    expect(again.hasOngoingTransaction(7)).toBe(false);
+  });
+});
+
 describe('transaction verification (KIP-890 part 1)', () => {
   const txnBatch = (seq: number, pid: number, epoch = 0) =>
     batchOf([{ key: `k${seq}`, value: `v${seq}` }], { producerId: pid, producerEpoch: epoch, baseSequence: seq, transactional: true });

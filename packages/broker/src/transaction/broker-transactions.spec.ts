@@ -181,7 +181,8 @@ describe('transactions on a broker', () => {
     expect((await endTxn('tx-z', first.producerId, first.producerEpoch, true)).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
     expect((await endTxn('tx-z', first.producerId, first.producerEpoch, true, 1)).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     const r = await fetch(1, BigInt(before), 1);
-    expect(values(r.records).filter((v) => v.startsWith('zombie')).length).toBeLessThanOrEqual(1);
+    // Only zombie-1 reached the log (before the fence), inside the transaction the fence aborted.
+    expect(values(r.records)).toEqual(['zombie-1']);
     expect(r.abortedTransactions).toEqual([{ producerId: first.producerId, firstOffset: BigInt(before) }]);
   });
 
@@ -218,6 +219,26 @@ describe('transactions on a broker', () => {
     expect((await endTxn('tx-timeout', init.producerId, init.producerEpoch, true)).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
     const p = tb.broker.replicas.require('t', 1).log;
     expect(p.lastStableOffset).toBe(p.logEndOffset);
+  });
+
+  it('markers and verification reach partition leaders and coordinators over the inter-broker listener as they would another broker', async () => {
+    const sender = tb.broker.interBroker;
+    sender.forceNetwork = true;
+    try {
+      const before = { ...sender.sent };
+      const init = await initPid('tx-net', 60000, 5);
+      // Produce v12: the leader adds the partition with AddPartitionsToTxn v5 over TCP.
+      expect(await produce('tx-net', 1, txnBatch(init.producerId, init.producerEpoch, 0, ['net-1']), 12)).toMatchObject({ errorCode: 0 });
+      expect(await endTxn('tx-net', init.producerId, init.producerEpoch, true, 5)).toMatchObject({ errorCode: 0 });
+      await waitForState('tx-net', 'CompleteCommit');
+      // AddPartitionsToTxn and WriteTxnMarkers went over the network, none in-process.
+      expect(sender.sent.remote - before.remote).toBeGreaterThanOrEqual(2);
+      expect(sender.sent.local).toBe(before.local);
+      const p = tb.broker.replicas.require('t', 1).log;
+      expect(p.lastStableOffset).toBe(p.logEndOffset);
+    } finally {
+      sender.forceNetwork = false;
+    }
   });
 
   it('validates requests as Kafka does', async () => {
