@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the programs the interop tests drive are on this machine:
-// kcat and librdkafka (Debian), python3-confluent-kafka (Debian), yamllint
-// (Debian, for docker/*.yml), and, when
-// ../shared/java-client (Apache Kafka's Java client and tools) is beside the
-// repository, a JDK and the Debian jars those tools run with. As root with
+// kcat and librdkafka (Debian), python3-confluent-kafka with what its schema
+// registry serializers import (Debian), yamllint (Debian, for docker/*.yml),
+// and, when ../shared/java-client (Apache Kafka's Java client and tools) is
+// beside the repository, a JDK and the Debian jars those tools run with. As root with
 // apt-get it installs what is missing; otherwise it stops with one line
 // saying what to install.
 const { execSync, spawnSync } = require('node:child_process');
@@ -18,6 +18,14 @@ const checks = [
   { pkg: 'kcat', ok: () => has('kcat') },
   { pkg: 'librdkafka-dev', ok: () => fs.existsSync('/usr/include/librdkafka/rdkafka.h') },
   { pkg: 'python3-confluent-kafka', ok: () => spawnSync('/usr/bin/python3', ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0 },
+  // confluent_kafka.schema_registry's client, JSON and Protobuf serializers, and the
+  // legacy confluent_kafka.avro API (the new Avro serializer needs fastavro, not in Debian).
+  ...[
+    ['python3-requests', 'requests'],
+    ['python3-jsonschema', 'jsonschema'],
+    ['python3-protobuf', 'google.protobuf'],
+    ['python3-avro', 'avro'],
+  ].map(([pkg, mod]) => ({ pkg, ok: () => spawnSync('/usr/bin/python3', ['-c', `import ${mod}`], { stdio: 'ignore' }).status === 0 })),
   // docker/*.yml are linted by apps/server/src/docker.spec.ts
   { pkg: 'yamllint', ok: () => has('yamllint') },
 ];

@@ -1,7 +1,8 @@
 /**
  * `nagare`: one binary with subcommands, like Kafka's scripts:
  * `nagare server`, `nagare storage ...` (the server side, from
- * @nagare/server-app) and the Kafka-compatible tools (`nagare topics`,
+ * @nagare/server-app), `nagare schemas ...` (the Schema Registry's REST
+ * API) and the Kafka-compatible tools (`nagare topics`,
  * `nagare console-producer`, ...), each also installed under its Kafka
  * script name (`kafka-topics`, ...; see bin/).
  */
@@ -72,6 +73,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(fail(e));
       }
     });
+  const { addSchemasCommand } = require('./schemas') as typeof import('./schemas');
+  addSchemasCommand(program, setExit, { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) });
   // The Kafka tools parse their own arguments (Kafka's flag syntax); these
   // entries are for `nagare --help` and dispatch in main().
   for (const t of allTools()) {

@@ -1,1 +1,2 @@
-export {};
+export { main, startFromProperties, startEmbedded, USAGE } from './main';
+export { consoleLogger } from './logger';

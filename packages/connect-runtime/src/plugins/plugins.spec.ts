@@ -55,3 +55,16 @@ test('every built-in SMT and predicate of connect-transforms, by class name and 
   expect(p.list(['transformation']).length).toBe(26);
   expect(p.list(['predicate']).length).toBe(3);
 });
+
+test("Confluent's Schema Registry converters of @nagare/serdes resolve by class name, simple name and alias", () => {
+  const p = builtinPlugins();
+  for (const [fqcn, simple, alias] of [
+    ['io.confluent.connect.avro.AvroConverter', 'AvroConverter', 'Avro'],
+    ['io.confluent.connect.protobuf.ProtobufConverter', 'ProtobufConverter', 'Protobuf'],
+    ['io.confluent.connect.json.JsonSchemaConverter', 'JsonSchemaConverter', 'JsonSchema'],
+  ]) {
+    for (const n of [fqcn, simple, alias]) expect(p.find(n)).toMatchObject({ className: fqcn, type: 'converter', version: '7.9.0' });
+  }
+  const c = p.newInstance<{ configure(c: object, k: boolean): void }>('AvroConverter', ['converter']);
+  expect(() => c.configure({}, false)).toThrow('Missing required configuration "schema.registry.url" which has no default value.');
+});
