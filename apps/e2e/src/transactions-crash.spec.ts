@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import { Consumer, Producer, type ConsumerRecord } from '@nagare/client';
 import { Admin } from '@nagare/client';
-import { cleanupAll, E2E_SRC, NagareProcess, restartNagare, sleep, spawnLines, startNagare, waitFor, type LineProcess } from './harness';
+import { cleanupAll, E2E_SRC, restartNagare, sleep, spawnLines, startNagare, waitFor, type LineProcess } from './harness';
 
 jest.setTimeout(240000);
 

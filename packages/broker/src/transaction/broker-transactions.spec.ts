@@ -97,7 +97,7 @@ describe('transactions on a broker', () => {
   };
 
   const listOffsetsLatest = async (partition: number, isolationLevel: number) =>
-    (await c.send(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: 't', partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }], timeoutMs: 0 })).topics[0].partitions[0].offset;
+    (await c.send(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: 't', partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n }] }], timeoutMs: 0 })).topics[0].partitions[0].offset;
 
   const addPartitions = (txnId: string, pid: bigint, epoch: number, partitions: number[], version = 3) =>
     c.send(ApiKey.AddPartitionsToTxn, version, { transactions: [], v3AndBelowTransactionalId: txnId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: epoch, v3AndBelowTopics: [{ name: 't', partitions }] });
