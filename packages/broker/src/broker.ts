@@ -225,6 +225,7 @@ export class Broker implements BrokerServices {
   async start(): Promise<BoundListener[]> {
     const image = this.controller.image();
     this.replicas.applyImage(image, { ...image, topicsById: new Map(), topicsByName: new Map() });
+    this.applyDynamicConfigs(image);
     this.unsubscribe = this.controller.subscribe((next, previous) => this.onImage(next, previous));
     await this.groups.start();
     await this.transactions.start();
@@ -269,12 +270,23 @@ export class Broker implements BrokerServices {
     const deleted: string[] = [];
     for (const t of previous.topicsByName.values()) if (!image.topicsById.has(t.id)) deleted.push(t.name);
     this.replicas.applyImage(image, previous);
+    this.applyDynamicConfigs(image);
     this.groups.onMetadataImage(image, previous);
     void applyLeadership(this.groups, this.nodeId, OFFSETS_TOPIC, image, previous);
     void applyLeadership(this.transactions, this.nodeId, TRANSACTION_STATE_TOPIC, image, previous);
     if (deleted.length > 0) {
       void this.groups.onTopicsDeleted(deleted);
       for (const name of deleted) this.logger.info({ topic: name }, 'deleted topic');
+    }
+  }
+
+  /** Cluster-wide dynamic configs the broker reads from the image (kafka-configs --entity-type brokers --entity-default). */
+  private applyDynamicConfigs(image: MetadataImage): void {
+    const v = this.resolver.brokerValue(image, 'transaction.partition.verification.enable');
+    const enabled = v === null ? this.config.bool('transaction.partition.verification.enable') : v.trim().toLowerCase() === 'true';
+    if (enabled !== this.replicas.transactionVerificationEnabled) {
+      this.replicas.setTransactionVerification(enabled);
+      this.logger.info({ enabled }, 'transaction.partition.verification.enable changed');
     }
   }
 

@@ -241,6 +241,27 @@ describe('transactions on a broker', () => {
     }
   });
 
+  it('transaction.partition.verification.enable is a dynamic cluster-wide config', async () => {
+    const set = async (value: string | null) => {
+      const r = await c.send(ApiKey.IncrementalAlterConfigs, 1, {
+        resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'transaction.partition.verification.enable', configOperation: value === null ? 1 : 0, value }] }],
+        validateOnly: false,
+      });
+      expect(r.responses[0].errorCode).toBe(0);
+      await waitFor('the config to apply', () => (tb.broker.replicas.transactionVerificationEnabled === (value !== 'false') ? true : undefined));
+    };
+    const init = await initPid('tx-noverify');
+    await set('false');
+    try {
+      // Not added to the transaction, yet appended: nothing verifies it now (Kafka before 3.6).
+      expect((await produce('tx-noverify', 0, txnBatch(init.producerId, init.producerEpoch, 0, ['unverified']))).errorCode).toBe(0);
+    } finally {
+      await set(null);
+    }
+    const again = await initPid('tx-noverify');
+    expect((await produce('tx-noverify', 1, txnBatch(again.producerId, again.producerEpoch, 0, ['y']))).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+  });
+
   it('validates requests as Kafka does', async () => {
     expect((await c.send(ApiKey.InitProducerId, 4, { transactionalId: 'tx-bad', transactionTimeoutMs: 900001, producerId: -1n, producerEpoch: -1 })).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     expect((await c.send(ApiKey.InitProducerId, 4, { transactionalId: '', transactionTimeoutMs: 1000, producerId: -1n, producerEpoch: -1 })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
