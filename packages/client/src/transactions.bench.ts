@@ -6,7 +6,7 @@
  * - transactional produce, 1,000 records of 100 bytes per transaction
  *   (begin, send, commit, one transaction after the other), against
  *   idempotent produce of the same records by the same client in the same
- *   run (after a warm-up of both, alternating, the best of two runs each):
+ *   run (after a warm-up of both, alternating, the best of three runs each):
  *   the ratio (goal >= 0.7);
  * - commit latency: commitTransaction() of a transaction that holds one
  *   acknowledged record (EndTxn until PrepareCommit is committed), p50 and
@@ -95,12 +95,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     admin.close();
     const value = Buffer.alloc(RECORD_SIZE, 'x');
     ctx.log(`${RECORDS} records of ${RECORD_SIZE} bytes, ${PARTITIONS} partitions; ${PER_TXN} records per transaction`);
-    // Warm both paths up (JIT of client and server), then alternate, twice each: the best run of each.
-    await idempotent(server.bootstrap, 'bench-idem', value, 100_000);
-    await transactional(server.bootstrap, 'bench-txn', value, 100_000);
+    // Warm both paths up (JIT of client and server), then alternate, three times each: the best run of each.
+    await idempotent(server.bootstrap, 'bench-idem', value, 200_000);
+    await transactional(server.bootstrap, 'bench-txn', value, 200_000);
     const idemRuns: number[] = [];
     const txnRuns: number[] = [];
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < 3; round++) {
       idemRuns.push(await idempotent(server.bootstrap, 'bench-idem', value));
       txnRuns.push(await transactional(server.bootstrap, 'bench-txn', value));
       ctx.log(`round ${round + 1}: idempotent ${Math.round(idemRuns[round])} records/s, transactional ${Math.round(txnRuns[round])} records/s`);

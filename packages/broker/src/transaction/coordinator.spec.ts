@@ -123,7 +123,10 @@ describe('a transaction', () => {
     expect((await h.coord.endTransaction('a', producerId, producerEpoch, false, 0)).errorCode).toBe(0);
     expect((await h.coord.endTransaction('a', producerId, producerEpoch, false, 0)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     expect((await h.coord.endTransaction('a', producerId, producerEpoch, true, 0)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
-    expect(await h.coord.addPartitions('a', producerId, producerEpoch, [tp('t', 1)])).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    // AddPartitionsToTxn waits a while for the markers, then answers CONCURRENT_TRANSACTIONS.
+    const adding = h.coord.addPartitions('a', producerId, producerEpoch, [tp('t', 1)]);
+    await h.advance(5000);
+    expect(await adding).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     expect((await h.coord.initProducerId('a', 60000, null)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     expect((await h.coord.describe('a')).topics).toEqual([{ topic: 't', partitions: [0] }]);
     h.leaders.delete('t');
@@ -145,7 +148,26 @@ describe('a transaction', () => {
     expect(codes(await h.coord.verifyPartitions('a', 1n, producerEpoch, [tp('t', 0)]))).toEqual([['t-0', ErrorCode.INVALID_PRODUCER_ID_MAPPING]]);
     h.leaders.set('t', -1);
     await h.coord.endTransaction('a', producerId, producerEpoch, true, 0);
-    expect(codes(await h.coord.verifyPartitions('a', producerId, producerEpoch, [tp('t', 0)]))).toEqual([['t-0', ErrorCode.CONCURRENT_TRANSACTIONS]]);
+    const verifying = h.coord.verifyPartitions('a', producerId, producerEpoch, [tp('t', 0)]);
+    await h.advance(5000);
+    expect(codes(await verifying)).toEqual([['t-0', ErrorCode.CONCURRENT_TRANSACTIONS]]);
+  });
+
+  it('a producer starting its next transaction while the markers of the last one are written waits for them instead of retrying', async () => {
+    const h = await started({ transactionVersion: 2 });
+    const { producerId, producerEpoch } = await h.coord.initProducerId('a', 60000, null);
+    await h.coord.addPartitions('a', producerId, producerEpoch, [tp('t', 0)], 2);
+    h.leaders.set('t', -1); // the markers wait for a leader
+    const end = await h.coord.endTransaction('a', producerId, producerEpoch, true, 2);
+    // The leader adds t-1 for the next transaction (KIP-890 part 2) with the epoch EndTxn returned.
+    const adding = h.coord.addPartitions('a', end.producerId, end.producerEpoch, [tp('t', 1)], 2);
+    await h.advance(300);
+    expect(h.coord.transaction('a')?.state).toBe('PrepareCommit');
+    h.leaders.delete('t');
+    await h.advance(1000);
+    expect(await adding).toBe(ErrorCode.NONE);
+    expect(h.coord.transaction('a')).toMatchObject({ state: 'Ongoing', partitions: [tp('t', 1)], producerEpoch: end.producerEpoch });
+    expect(statesWritten(h, 'a')).toEqual(['Empty', 'Ongoing', 'PrepareCommit', 'CompleteCommit', 'Ongoing']);
   });
 });
 

@@ -86,6 +86,10 @@ export interface TransactionCoordinatorOptions {
   leadership?: 'all' | 'external';
   yieldToEventLoop?: () => Promise<void>;
   markerRetryBackoffMs?: number;
+  /** How marker sends are deferred until the current I/O is done (default setImmediate). */
+  deferMarkers?: (fn: () => void) => void;
+  /** How long AddPartitionsToTxn waits for the previous transaction's markers before answering CONCURRENT_TRANSACTIONS (default 5000 ms). */
+  completionWaitMs?: number;
 }
 
 export interface InitProducerIdResult {
@@ -118,6 +122,9 @@ export class TransactionCoordinator {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private active = false;
+  /** Transactional ids whose markers (and completion record) are being written. */
+  private readonly completing = new Set<string>();
+  private readonly completionWaiters = new Map<string, Array<() => void>>();
 
   constructor(private readonly opts: TransactionCoordinatorOptions) {
     this.logger = opts.logger ?? silentLogger;
@@ -146,6 +153,8 @@ export class TransactionCoordinator {
       leaderOf: opts.leaderOf,
       send: opts.sendMarkers,
       onComplete: (job) => this.writeCompletion(job),
+      onDropped: (job) => this.completed$(job.transactionalId),
+      defer: opts.deferMarkers ?? ((fn) => void setImmediate(fn)),
       scheduler: opts.scheduler,
       logger: this.logger,
       retryBackoffMs: opts.markerRetryBackoffMs,
@@ -447,6 +456,43 @@ export class TransactionCoordinator {
    * with 2.
    */
   async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TxnPartition[], clientTransactionVersion = 0): Promise<number> {
+    const code = await this.addPartitionsOnce(transactionalId, producerId, producerEpoch, partitions, clientTransactionVersion);
+    // The previous transaction's markers are still being written (a producer starting the next one right
+    // after EndTxn): wait for them rather than have it back off and retry.
+    if (code === ErrorCode.CONCURRENT_TRANSACTIONS && (await this.waitForCompletion(transactionalId))) {
+      return this.addPartitionsOnce(transactionalId, producerId, producerEpoch, partitions, clientTransactionVersion);
+    }
+    return code;
+  }
+
+  /** Resolves true when the markers of the id's previous transaction were being written and are now done (or dropped). */
+  private waitForCompletion(transactionalId: string): Promise<boolean> {
+    if (!this.completing.has(transactionalId)) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      let waiters = this.completionWaiters.get(transactionalId);
+      if (!waiters) this.completionWaiters.set(transactionalId, (waiters = []));
+      const task = this.opts.scheduler.schedule(this.opts.completionWaitMs ?? 5000, () => done(false));
+      let settled = false;
+      const done = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        task.cancel();
+        resolve(ok);
+      };
+      waiters.push(() => done(true));
+    });
+  }
+
+  /** The id's markers are written and its completion settled (or the job was dropped): wake who waits. */
+  private completed$(transactionalId: string): void {
+    this.completing.delete(transactionalId);
+    const waiters = this.completionWaiters.get(transactionalId);
+    if (!waiters) return;
+    this.completionWaiters.delete(transactionalId);
+    for (const w of waiters) w();
+  }
+
+  private async addPartitionsOnce(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TxnPartition[], clientTransactionVersion: number): Promise<number> {
     if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
     const status = this.status(transactionalId);
     if (status !== ErrorCode.NONE) return status;
@@ -489,6 +535,14 @@ export class TransactionCoordinator {
    * INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED or CONCURRENT_TRANSACTIONS.
    */
   async verifyPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TxnPartition[]): Promise<Map<TxnPartition, number>> {
+    const first = await this.verifyPartitionsOnce(transactionalId, producerId, producerEpoch, partitions);
+    if ([...first.values()].some((c) => c === ErrorCode.CONCURRENT_TRANSACTIONS) && (await this.waitForCompletion(transactionalId))) {
+      return this.verifyPartitionsOnce(transactionalId, producerId, producerEpoch, partitions);
+    }
+    return first;
+  }
+
+  private async verifyPartitionsOnce(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TxnPartition[]): Promise<Map<TxnPartition, number>> {
     const all = (code: number) => new Map(partitions.map((p) => [p, code]));
     if (transactionalId === '') return all(ErrorCode.INVALID_REQUEST);
     const status = this.status(transactionalId);
@@ -630,6 +684,7 @@ export class TransactionCoordinator {
     if (m.state !== 'PrepareCommit' && m.state !== 'PrepareAbort') return;
     const epoch = this.runtime.epochOf(shard.partition);
     if (epoch === undefined) return;
+    this.completing.add(m.transactionalId);
     this.markers.add(
       {
         transactionalId: m.transactionalId,
@@ -654,7 +709,10 @@ export class TransactionCoordinator {
 
   /** Every marker is written: CompleteCommit/CompleteAbort, retried while the partition is unavailable. */
   private writeCompletion(job: MarkerJob, attempt = 0): void {
-    if (!this.active) return;
+    if (!this.active) {
+      this.completed$(job.transactionalId);
+      return;
+    }
     const expectState: TransactionStateName = job.result === 'COMMIT' ? 'PrepareCommit' : 'PrepareAbort';
     this.runtime
       .scheduleWriteOperation('CompleteTxn', job.txnPartition, (shard): Result<void> => {
@@ -665,6 +723,7 @@ export class TransactionCoordinator {
         }
         return { records: [this.record(this.completed(m))], response: undefined };
       })
+      .then(() => this.completed$(job.transactionalId))
       .catch((e: unknown) => {
         const code = e instanceof CoordinatorError ? mapWriteError(e.errorCode) : ErrorCode.UNKNOWN_SERVER_ERROR;
         if (code === ErrorCode.COORDINATOR_NOT_AVAILABLE && attempt < 50 && this.active) {
@@ -673,6 +732,7 @@ export class TransactionCoordinator {
         }
         // NOT_COORDINATOR / loading: the next leader completes it when it loads.
         this.logger.info({ transactionalId: job.transactionalId, error: code }, 'could not write the completion of a transaction');
+        this.completed$(job.transactionalId);
       });
   }
 

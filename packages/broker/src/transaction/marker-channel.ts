@@ -45,7 +45,11 @@ export interface MarkerChannelOptions {
   send(nodeId: number, request: WriteTxnMarkersRequest): Promise<WriteTxnMarkersResponse>;
   /** Every marker of the job is written: write the transaction's completion. */
   onComplete(job: MarkerJob): void;
+  /** A job ended without completing (fenced, replaced, its shard unloaded). */
+  onDropped?(job: MarkerJob): void;
   scheduler: Scheduler;
+  /** Runs `fn` after the current I/O (setImmediate; tests run it at once). */
+  defer(fn: () => void): void;
   logger?: Logger;
   /** Wait before retrying failed partitions (default 100 ms, doubling to 1 s). */
   retryBackoffMs?: number;
@@ -88,7 +92,7 @@ export class TransactionMarkerChannel {
     const full: MarkerJob = { ...job, remaining: new Map(partitions.map((p) => [partitionKey(p.topic, p.partition), p])), cancelled: false };
     const prev = this.jobs.get(job.transactionalId);
     if (prev) {
-      prev.cancelled = true;
+      this.finish(prev);
       this.logger.info({ transactionalId: job.transactionalId }, 'replaced pending transaction markers');
     }
     this.jobs.set(job.transactionalId, full);
@@ -114,30 +118,27 @@ export class TransactionMarkerChannel {
 
   /** Drops every job of a __transaction_state partition (its shard unloaded). */
   removeForTxnPartition(txnPartition: number): void {
-    for (const [id, job] of this.jobs) {
-      if (job.txnPartition !== txnPartition) continue;
-      job.cancelled = true;
-      this.jobs.delete(id);
-    }
+    for (const job of [...this.jobs.values()]) if (job.txnPartition === txnPartition) this.finish(job);
   }
 
   close(): void {
     this.closed = true;
-    for (const job of this.jobs.values()) job.cancelled = true;
-    this.jobs.clear();
+    for (const job of [...this.jobs.values()]) this.finish(job);
     this.queues.clear();
     for (const t of this.retries) t.cancel();
     this.retries.clear();
   }
 
-  private finish(job: MarkerJob): void {
+  private finish(job: MarkerJob, dropped = true): void {
     if (this.jobs.get(job.transactionalId) === job) this.jobs.delete(job.transactionalId);
+    const wasLive = !job.cancelled;
     job.cancelled = true;
+    if (dropped && wasLive) this.opts.onDropped?.(job);
   }
 
   private maybeComplete(job: MarkerJob): void {
     if (job.cancelled || job.remaining.size > 0) return;
-    this.finish(job);
+    this.finish(job, false);
     try {
       this.opts.onComplete(job);
     } catch (e) {
@@ -185,10 +186,15 @@ export class TransactionMarkerChannel {
     this.retries.add(task);
   }
 
+  /**
+   * Sends what is queued once the current work is done: after the answer
+   * that started the markers (EndTxn) is on its way, and with everything
+   * queued meanwhile in one request per broker.
+   */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
+    this.opts.defer(() => {
       this.flushScheduled = false;
       this.flush();
     });

@@ -58,14 +58,14 @@ describe('transaction coordinator replay equivalence', () => {
         if (r() < 0.05) store.failAppends = pick([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_ENOUGH_REPLICAS]);
         if (r() < 0.1) h.failures.set(`t-${Math.floor(r() * 3)}`, [pick([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.INVALID_PRODUCER_EPOCH])]);
         if (roll < 0.2 || !cur) {
-          const res = await h.coord.initProducerId(id, pick([3000, 60000]), cur && r() < 0.5 ? cur : null);
+          const res = await h.drive(h.coord.initProducerId(id, pick([3000, 60000]), cur && r() < 0.5 ? cur : null));
           code = res.errorCode;
           if (code === 0) known.set(id, { producerId: res.producerId, producerEpoch: res.producerEpoch });
         } else if (roll < 0.55) {
-          code = await h.coord.addPartitions(id, cur.producerId, cur.producerEpoch, [tp(pick(['t', 'u']), Math.floor(r() * 3))], r() < 0.5 ? 0 : 2);
+          code = await h.drive(h.coord.addPartitions(id, cur.producerId, cur.producerEpoch, [tp(pick(['t', 'u']), Math.floor(r() * 3))], r() < 0.5 ? 0 : 2));
         } else if (roll < 0.8) {
           const tv = h.coord.transaction(id)?.clientTransactionVersion ?? 0;
-          const res = await h.coord.endTransaction(id, cur.producerId, cur.producerEpoch, r() < 0.6, tv >= 2 ? 2 : 0);
+          const res = await h.drive(h.coord.endTransaction(id, cur.producerId, cur.producerEpoch, r() < 0.6, tv >= 2 ? 2 : 0));
           code = res.errorCode;
           if (code === 0) known.set(id, { producerId: res.producerId, producerEpoch: res.producerEpoch });
         } else {

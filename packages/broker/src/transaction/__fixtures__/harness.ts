@@ -79,14 +79,27 @@ export function txnHarness(opts: TxnHarnessOptions = {}) {
     offsetsTopicPartitions: 50,
     leadership: opts.leadership,
     markerRetryBackoffMs: 100,
+    deferMarkers: (fn) => queueMicrotask(fn),
     yieldToEventLoop: () => Promise.resolve(),
   });
   /** Runs timers due within `ms` and lets the promises they start settle. */
   const advance = async (ms: number) => {
+    for (let i = 0; i < 5; i++) await flush();
     scheduler.advance(ms);
     for (let i = 0; i < 5; i++) await flush();
   };
-  return { clock, scheduler, store, coord, markers, failures, leaders, topics, state, advance };
+  /** Awaits an operation while moving time on (100 ms steps), for operations that wait for timers. */
+  const drive = async <T>(p: Promise<T>): Promise<T> => {
+    let done = false;
+    void p.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    for (let i = 0; i < 5; i++) await flush();
+    for (let i = 0; !done && i < 600; i++) await advance(100);
+    return p;
+  };
+  return { clock, scheduler, store, coord, markers, failures, leaders, topics, state, advance, drive };
 }
 
 export type TxnHarness = ReturnType<typeof txnHarness>;
