@@ -153,7 +153,7 @@ export class TransactionCoordinator {
       leaderOf: opts.leaderOf,
       send: opts.sendMarkers,
       onComplete: (job) => this.writeCompletion(job),
-      onDropped: (job) => this.completed$(job.transactionalId),
+      onDropped: (job) => this.markersSettled(job.transactionalId),
       defer: opts.deferMarkers ?? ((fn) => void setImmediate(fn)),
       scheduler: opts.scheduler,
       logger: this.logger,
@@ -468,6 +468,7 @@ export class TransactionCoordinator {
   /** Resolves true when the markers of the id's previous transaction were being written and are now done (or dropped). */
   private waitForCompletion(transactionalId: string): Promise<boolean> {
     if (!this.completing.has(transactionalId)) return Promise.resolve(false);
+    this.logger.debug({ transactionalId }, 'waiting for the markers of the previous transaction');
     return new Promise<boolean>((resolve) => {
       let waiters = this.completionWaiters.get(transactionalId);
       if (!waiters) this.completionWaiters.set(transactionalId, (waiters = []));
@@ -484,7 +485,7 @@ export class TransactionCoordinator {
   }
 
   /** The id's markers are written and its completion settled (or the job was dropped): wake who waits. */
-  private completed$(transactionalId: string): void {
+  private markersSettled(transactionalId: string): void {
     this.completing.delete(transactionalId);
     const waiters = this.completionWaiters.get(transactionalId);
     if (!waiters) return;
@@ -710,7 +711,7 @@ export class TransactionCoordinator {
   /** Every marker is written: CompleteCommit/CompleteAbort, retried while the partition is unavailable. */
   private writeCompletion(job: MarkerJob, attempt = 0): void {
     if (!this.active) {
-      this.completed$(job.transactionalId);
+      this.markersSettled(job.transactionalId);
       return;
     }
     const expectState: TransactionStateName = job.result === 'COMMIT' ? 'PrepareCommit' : 'PrepareAbort';
@@ -723,7 +724,7 @@ export class TransactionCoordinator {
         }
         return { records: [this.record(this.completed(m))], response: undefined };
       })
-      .then(() => this.completed$(job.transactionalId))
+      .then(() => this.markersSettled(job.transactionalId))
       .catch((e: unknown) => {
         const code = e instanceof CoordinatorError ? mapWriteError(e.errorCode) : ErrorCode.UNKNOWN_SERVER_ERROR;
         if (code === ErrorCode.COORDINATOR_NOT_AVAILABLE && attempt < 50 && this.active) {
@@ -732,7 +733,7 @@ export class TransactionCoordinator {
         }
         // NOT_COORDINATOR / loading: the next leader completes it when it loads.
         this.logger.info({ transactionalId: job.transactionalId, error: code }, 'could not write the completion of a transaction');
-        this.completed$(job.transactionalId);
+        this.markersSettled(job.transactionalId);
       });
   }
 
