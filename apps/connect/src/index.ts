@@ -1,3 +1,4 @@
 export * from './standalone';
 export * from './rest';
 export * from './logger';
+export * from './connectors';

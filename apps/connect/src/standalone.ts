@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Admin } from '@nagare/client';
-import * as fileConnectors from '@nagare/connect-file';
 import {
   FileOffsetBackingStore,
   StandaloneHerder,
@@ -17,8 +16,10 @@ import {
   builtinPlugins,
   parseProperties,
   standaloneWorkerConfig,
+  type Plugins,
 } from '@nagare/connect-runtime';
 import type { Logger } from '@nagare/common';
+import { addBundledConnectors } from './connectors';
 import { consoleLogger } from './logger';
 import { buildRestServer, parseListener } from './rest';
 
@@ -49,12 +50,18 @@ export interface RunningStandalone {
   stop(): Promise<void>;
 }
 
-export async function startStandalone(workerPropsFile: string, connectorFiles: string[], logger: Logger): Promise<RunningStandalone> {
+export interface StandaloneOptions {
+  /** Registers extra plugins before the bundled ones (the first registration of a class name wins). */
+  configurePlugins?: (plugins: Plugins) => void;
+}
+
+export async function startStandalone(workerPropsFile: string, connectorFiles: string[], logger: Logger, options: StandaloneOptions = {}): Promise<RunningStandalone> {
   logger.info('Kafka Connect standalone worker initializing ...');
   const props = parseProperties(readFileSync(workerPropsFile, 'utf8'));
   const config = standaloneWorkerConfig(props);
   const plugins = builtinPlugins();
-  plugins.addModule(fileConnectors as unknown as Record<string, unknown>);
+  options.configurePlugins?.(plugins);
+  addBundledConnectors(plugins);
   plugins.loadPluginPath(config.pluginPath);
   logger.info(`Loaded ${plugins.list().length} plugins`);
   const store = new FileOffsetBackingStore(config.offsetStorageFileFilename);
