@@ -16,6 +16,7 @@
  * transaction.version 2 (the server's default): every transaction bumps the
  * epoch and the leaders add their partitions (KIP-890 part 2).
  */
+import { loadavg } from 'node:os';
 import type { BenchContext, BenchResult } from '@nagare/common';
 import { Admin } from './admin/admin';
 import { Producer, ProducerRecord } from './producer/producer';
@@ -90,6 +91,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log('the server is not built: skipped');
     return [];
   }
+  const loadBefore = loadavg()[0];
   const server: NagareServer = await startNagareServer({ 'num.partitions': String(PARTITIONS) });
   try {
     const admin = new Admin({ bootstrapServers: server.bootstrap });
@@ -115,7 +117,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
         unit: 'x idempotent',
         target: 0.7,
         better: 'higher',
-        note: `${Math.round(txn).toLocaleString('en-US')} vs ${Math.round(idem).toLocaleString('en-US')} records/s; ${RECORDS.toLocaleString('en-US')} records each, ${PARTITIONS} partitions, turns of 50,000; nagare's client, transaction.version 2`,
+        note: `${Math.round(txn).toLocaleString('en-US')} vs ${Math.round(idem).toLocaleString('en-US')} records/s; ${RECORDS.toLocaleString('en-US')} records each, ${PARTITIONS} partitions, turns of 50,000; nagare's client, transaction.version 2; 1-min load average ${loadBefore.toFixed(1)} on the 2 shared cores before the run`,
       },
       {
         name: 'transaction commit latency p99 (commitTransaction of a transaction holding one acknowledged record)',
@@ -123,7 +125,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
         unit: 'ms',
         target: 10,
         better: 'lower',
-        note: `p50 ${q(0.5).toFixed(2)} ms over ${lat.length.toLocaleString('en-US')} transactions; single node`,
+        note: `p50 ${q(0.5).toFixed(2)} ms over ${lat.length.toLocaleString('en-US')} transactions; single node; 1-min load average ${loadBefore.toFixed(1)} before the run`,
       },
     ];
   } finally {
