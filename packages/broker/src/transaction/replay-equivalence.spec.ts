@@ -2,7 +2,8 @@
  * Replay equivalence for the transaction coordinator: for seeded random
  * sequences of InitProducerId (with and without KIP-360 epochs),
  * AddPartitionsToTxn, EndTxn (transaction.version 0 and 2), timeouts,
- * expiration, failed appends and failed marker writes, the state built live
+ * expiration, failed appends, failed marker writes and leadership moving
+ * away and back (the shard rebuilt from its log), the state built live
  * equals the state a fresh coordinator replays from the written records.
  * lastProducerEpoch is left out: Kafka does not persist it either (it is -1
  * after a load). NAGARE_REPLAY_SEEDS sets the number of seeds (30 by default).
@@ -50,7 +51,14 @@ describe('transaction coordinator replay equivalence', () => {
       const ids = ['a', 'b', 'c', 'd', 'e'];
       const known = new Map<string, { producerId: bigint; producerEpoch: number }>();
       const outcomes = new Map<number, number>();
+      let leaderEpoch = 0;
       for (let step = 0; step < 120; step++) {
+        if (r() < 0.04) {
+          // Leadership of a partition moves away and comes back: the shard is rebuilt from its log (markers resent).
+          const p = Math.floor(r() * 3);
+          h.coord.onResignation(p, ++leaderEpoch);
+          await h.drive(h.coord.onElection(p, ++leaderEpoch));
+        }
         const id = pick(ids);
         const cur = known.get(id);
         const roll = r();
