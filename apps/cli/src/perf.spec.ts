@@ -62,12 +62,25 @@ test('consumer-perf-test warns when the timeout passes first', async () => {
   expect(r.stdout).toMatch(/^WARNING: Exiting before consuming the expected number of messages: timeout \(300 ms\) exceeded\. You can use the --timeout option to increase the timeout\.\n/);
 });
 
+test('kafka-producer-perf-test --transaction-duration-ms sends in committed transactions', async () => {
+  await cli('kafka-topics', ['--bootstrap-server', server.bootstrap, '--create', '--topic', 'perf-txn', '--partitions', '2']);
+  const r = await cli('kafka-producer-perf-test', ['--topic', 'perf-txn', '--num-records', '400', '--record-size', '50', '--throughput', '2000', '--bootstrap-server', server.bootstrap, '--transaction-duration-ms', '50']);
+  expect(r).toMatchObject({ code: 0, stderr: '' });
+  expect(r.stdout).toMatch(/^400 records sent, /m);
+  // Every record committed: a read_committed reader sees all 400, and the id is Kafka's default form.
+  const read = await cli('kafka-console-consumer', ['--bootstrap-server', server.bootstrap, '--topic', 'perf-txn', '--from-beginning', '--max-messages', '400', '--timeout-ms', '15000', '--isolation-level', 'read_committed']);
+  expect(read.stdout.split('\n').filter((l) => l !== '')).toHaveLength(400);
+  const list = await cli('kafka-transactions', ['--bootstrap-server', server.bootstrap, 'list']);
+  expect(list.stdout).toMatch(/\nperformance-producer-[0-9a-f-]{36}\s+\d+\s+\d+\s+CompleteCommit\s*\n/);
+}, 60000);
+
 describe('perf tool usage errors', () => {
   const cases: Array<[string, string[], string]> = [
     ['kafka-producer-perf-test', ['--topic', 't', '--num-records', '10', '--throughput', '-1'], 'producer-performance: error: one of the arguments --record-size --payload-file --payload-monotonic is required\n'],
     ['kafka-producer-perf-test', ['--topic', 't', '--num-records', '0', '--throughput', '-1', '--record-size', '10'], 'producer-performance: error: --num-records should be greater than zero\n'],
     ['kafka-producer-perf-test', ['--topic', 't', '--num-records', '10', '--throughput', '-1', '--record-size', '10'], 'producer-performance: error: Either --producer-props or --producer.config must be specified.\n'],
     ['kafka-producer-perf-test', ['--topic', 't', '--num-records', '10', '--throughput', '-1', '--record-size', '10', '--producer-props', 'bootstrap.servers=localhost:1'], 'Error: could not connect to any broker in --bootstrap-server localhost:1 (connection refused)\n'],
+    ['kafka-producer-perf-test', ['--topic', 't', '--num-records', '10', '--throughput', '-1', '--record-size', '10', '--bootstrap-server', 'h:1', '--transaction-duration-ms', '0'], 'producer-performance: error: --transaction-duration-ms should be greater than zero\n'],
     ['kafka-consumer-perf-test', ['--bootstrap-server', 'localhost:1', '--topic', 't'], 'Missing required argument "[messages]" (add --messages <count>)\n'],
   ];
   test.each(cases)('%s %j', async (bin, args, line) => {

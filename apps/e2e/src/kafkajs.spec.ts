@@ -448,20 +448,4 @@ describe('idempotent producer', () => {
     expect(after[sends].producerId).not.toBe(pid);
     expect(after[sends].baseSequence).toBe(0);
   });
-
-  it('refuses transactions with a clear, non-retriable error', async () => {
-    const p = kafka.producer({ transactionalId: 'e2e-tx', idempotent: true, maxInFlightRequests: 1 });
-    await p.connect();
-    try {
-      const err = await p.transaction().then(
-        () => null,
-        (e: { type?: string; retriable?: boolean; message: string }) => e,
-      );
-      expect(err).not.toBeNull();
-      expect(err!.type).toBe('TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
-    } finally {
-      await p.disconnect();
-    }
-    await server.waitForLog((l) => l.msg.includes('transactions are not supported'), 5000);
-  });
 });

@@ -30,6 +30,7 @@ it('formats with Kafka 4.0 latest production metadata.version (4.0-IV3, level 25
     expect([...server.controller.image().features]).toEqual([
       ['metadata.version', 25],
       ['group.version', 1],
+      ['transaction.version', 2],
     ]);
   } finally {
     await server.stop();

@@ -153,8 +153,16 @@ describe('startServer', () => {
       const brokerKeys = (await request(brokerPort, ApiKey.ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' }))!.apiKeys.map((k) => k.apiKey);
       expect(brokerKeys).toEqual(expect.arrayContaining([ApiKey.Produce, ApiKey.Fetch, ApiKey.Metadata]));
       // Kafka 4.0's latest production metadata.version, finalized and supported alike.
-      expect(ctl.finalizedFeatures).toEqual([{ name: 'metadata.version', minVersionLevel: 25, maxVersionLevel: 25 }, { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 }]);
-      expect(ctl.supportedFeatures).toEqual([{ name: 'metadata.version', minVersion: 1, maxVersion: 25 }, { name: 'group.version', minVersion: 0, maxVersion: 1 }]);
+      expect(ctl.finalizedFeatures).toEqual([
+        { name: 'metadata.version', minVersionLevel: 25, maxVersionLevel: 25 },
+        { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
+        { name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 },
+      ]);
+      expect(ctl.supportedFeatures).toEqual([
+        { name: 'metadata.version', minVersion: 1, maxVersion: 25 },
+        { name: 'group.version', minVersion: 0, maxVersion: 1 },
+        { name: 'transaction.version', minVersion: 0, maxVersion: 2 },
+      ]);
 
       // DescribeCluster (KIP-919): controllers on the controller listener, brokers on the broker listener.
       const describe = (port: number, endpointType: number) => request(port, ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType, includeFencedBrokers: false });

@@ -46,7 +46,7 @@ describe('ApiVersions', () => {
         expect(k.minVersion).toBeGreaterThanOrEqual(api.lowestVersion);
         expect(k.maxVersion).toBeLessThanOrEqual(api.highestVersion);
       }
-      if (v >= 3) expect(res.finalizedFeatures).toEqual([{ name: 'metadata.version', maxVersionLevel: 25, minVersionLevel: 25 }, { name: 'group.version', maxVersionLevel: 1, minVersionLevel: 1 }]);
+      if (v >= 3) expect(res.finalizedFeatures).toEqual([{ name: 'metadata.version', maxVersionLevel: 25, minVersionLevel: 25 }, { name: 'group.version', maxVersionLevel: 1, minVersionLevel: 1 }, { name: 'transaction.version', maxVersionLevel: 2, minVersionLevel: 2 }]);
     }
   });
 

@@ -25,7 +25,11 @@ import { ProducerIdManager } from './producer-id-manager';
 import { Purgatory } from './purgatory';
 import { ReplicaManager } from './replica-manager';
 import type { BrokerServices } from './services';
-import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
+import { OFFSETS_TOPIC, OffsetsTopic, TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './offsets-topic';
+import { InterBrokerSender } from './network/inter-broker';
+import { TransactionCoordinator } from './transaction/coordinator';
+import { TransactionVerifier } from './transaction/verifier';
+import { ApiKey as Api } from '@nagare/protocol';
 
 /**
  * The metadata.version a new cluster is bootstrapped with and the highest this
@@ -37,7 +41,8 @@ export const METADATA_VERSION = 25;
 /** The release name of METADATA_VERSION, as `kafka-storage format` prints it. */
 export const METADATA_VERSION_NAME = '4.0-IV3';
 
-export { FEATURE_LEVELS, consumerProtocolFinalized } from './features';
+export { FEATURE_LEVELS, consumerProtocolFinalized, transactionVersion } from './features';
+import { transactionVersion } from './features';
 
 /**
  * APIs a controller listener serves: those Kafka's message definitions list
@@ -74,11 +79,15 @@ export class Broker implements BrokerServices {
   readonly fetchSessions = new FetchSessionCache();
   readonly producerIds: ProducerIdManager;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
+  readonly txnVerifier: TransactionVerifier;
+  readonly interBroker: InterBrokerSender;
   readonly resolver: ConfigResolver;
   readonly purgatory: Purgatory;
   private readonly logManager: LogManager;
   private readonly scheduler: Scheduler;
   private readonly offsetsTopic: OffsetsTopic;
+  private readonly transactionStateTopic: TransactionStateTopic;
   private socketServer: SocketServer | null = null;
   private controllerSocketServer: SocketServer | null = null;
   private bound: BoundListener[] = [];
@@ -133,6 +142,31 @@ export class Broker implements BrokerServices {
         consumerProtocolEnabled: opts.config.list('group.coordinator.rebalance.protocols').includes('consumer'),
       },
       metadata: () => this.metadata(),
+    });
+    this.interBroker = new InterBrokerSender(this, opts.logger.child({ component: 'inter-broker' }), opts.config.int('request.timeout.ms'));
+    this.txnVerifier = new TransactionVerifier(this, this.interBroker, opts.logger.child({ component: 'txn-verification' }));
+    this.replicas.setTransactionVerification(opts.config.bool('transaction.partition.verification.enable'));
+    this.transactionStateTopic = new TransactionStateTopic(this, opts.config.int('transaction.state.log.num.partitions'));
+    this.transactions = new TransactionCoordinator({
+      store: this.transactionStateTopic,
+      leadership: 'external',
+      clock: opts.clock,
+      scheduler: opts.scheduler,
+      logger: opts.logger.child({ component: 'transactions' }),
+      config: {
+        transactionalIdExpirationMs: opts.config.int('transactional.id.expiration.ms'),
+        transactionMaxTimeoutMs: opts.config.int('transaction.max.timeout.ms'),
+        abortTimedOutTransactionsIntervalMs: opts.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+        removeExpiredTransactionalIdsIntervalMs: opts.config.int('transaction.remove.expired.transaction.cleanup.interval.ms'),
+      },
+      generateProducerId: () => this.producerIds.generate(),
+      transactionVersion: () => transactionVersion(this.metadata()),
+      leaderOf: (topic, partition) => {
+        const p = this.metadata().topicsByName.get(topic)?.partitions.get(partition);
+        return p === undefined ? undefined : p.leader;
+      },
+      sendMarkers: (nodeId, request) => this.interBroker.send(nodeId, Api.WriteTxnMarkers, 1, request),
+      offsetsTopicPartitions: opts.config.int('offsets.topic.num.partitions'),
     });
     const handlers = [...allHandlers, ...groupHandlers, ...consumerGroupHandlers, describeQuorumHandler];
     this.handlers = new HandlerRegistry(handlers);
@@ -191,10 +225,13 @@ export class Broker implements BrokerServices {
   async start(): Promise<BoundListener[]> {
     const image = this.controller.image();
     this.replicas.applyImage(image, { ...image, topicsById: new Map(), topicsByName: new Map() });
+    this.applyDynamicConfigs(image);
     this.unsubscribe = this.controller.subscribe((next, previous) => this.onImage(next, previous));
     await this.groups.start();
-    // The group coordinator's shards: the __consumer_offsets partitions this node leads.
+    await this.transactions.start();
+    // The coordinators' shards: the __consumer_offsets and __transaction_state partitions this node leads.
     await applyLeadership(this.groups, this.nodeId, OFFSETS_TOPIC, image, EMPTY_IMAGE);
+    await applyLeadership(this.transactions, this.nodeId, TRANSACTION_STATE_TOPIC, image, EMPTY_IMAGE);
     this.scheduleBackgroundTasks();
     const network = (listeners: Array<{ listener: string; host: string; port: number }>, registry: HandlerRegistry, component: string) =>
       new SocketServer({
@@ -233,11 +270,23 @@ export class Broker implements BrokerServices {
     const deleted: string[] = [];
     for (const t of previous.topicsByName.values()) if (!image.topicsById.has(t.id)) deleted.push(t.name);
     this.replicas.applyImage(image, previous);
+    this.applyDynamicConfigs(image);
     this.groups.onMetadataImage(image, previous);
     void applyLeadership(this.groups, this.nodeId, OFFSETS_TOPIC, image, previous);
+    void applyLeadership(this.transactions, this.nodeId, TRANSACTION_STATE_TOPIC, image, previous);
     if (deleted.length > 0) {
       void this.groups.onTopicsDeleted(deleted);
       for (const name of deleted) this.logger.info({ topic: name }, 'deleted topic');
+    }
+  }
+
+  /** Cluster-wide dynamic configs the broker reads from the image (kafka-configs --entity-type brokers --entity-default). */
+  private applyDynamicConfigs(image: MetadataImage): void {
+    const v = this.resolver.brokerValue(image, 'transaction.partition.verification.enable');
+    const enabled = v === null ? this.config.bool('transaction.partition.verification.enable') : v.trim().toLowerCase() === 'true';
+    if (enabled !== this.replicas.transactionVerificationEnabled) {
+      this.replicas.setTransactionVerification(enabled);
+      this.logger.info({ enabled }, 'transaction.partition.verification.enable changed');
     }
   }
 
@@ -281,6 +330,8 @@ export class Broker implements BrokerServices {
     this.unsubscribe?.();
     await Promise.all([this.socketServer?.stop(), this.controllerSocketServer?.stop()]);
     this.purgatory.completeAll();
+    await this.transactions.shutdown();
     await this.groups.shutdown();
+    this.interBroker.close();
   }
 }

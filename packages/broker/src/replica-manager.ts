@@ -12,7 +12,7 @@ import { NagareError, isNagareError } from '@nagare/common';
 import { ConfigResolver, INTERNAL_TOPICS, MetadataImage, TopicImage } from '@nagare/metadata';
 import { ErrorCode } from '@nagare/protocol';
 import { BatchView, Compression, RecordBatchBuilder, iterateBatches } from '@nagare/records';
-import { LogManager, PartitionLog, logConfigFromProperties } from '@nagare/storage';
+import { LogManager, PartitionLog, VerificationGuard, logConfigFromProperties } from '@nagare/storage';
 
 export interface HostedPartition {
   topic: string;
@@ -107,6 +107,10 @@ function recompress(batch: BatchView, target: Compression, level: number | undef
 /** The records of a fetch partition that carries none (errors included). */
 export const EMPTY_RECORDS: Buffer = Buffer.alloc(0);
 
+export function partitionKeyOf(topic: string, partition: number): string {
+  return key(topic, partition);
+}
+
 function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
@@ -178,6 +182,7 @@ export class ReplicaManager {
         // topic's config, or overrides such as segment.bytes, max.message.bytes,
         // retention.ms or cleanup.policy would be ignored after every restart.
         log.updateConfig(logConfig());
+        log.transactionVerificationEnabled = this.verificationEnabled;
         hosted = { topic: t.name, topicId: t.id, partition: reg.partition, log, leaderEpoch: reg.leaderEpoch, isLeader: false, compression: null, compressionLevel: undefined };
         this.partitions.set(k, hosted);
       } else if (configChanged) {
@@ -202,9 +207,21 @@ export class ReplicaManager {
    * Appends each entry to its partition as leader. Failures are per partition
    * (error codes), never exceptions.
    */
-  async append(entries: AppendEntry[], opts: { acks: number; allowInternal?: boolean }): Promise<PartitionAppendResult[]> {
+  async append(entries: AppendEntry[], opts: { acks: number; allowInternal?: boolean; verificationGuards?: Map<string, VerificationGuard> }): Promise<PartitionAppendResult[]> {
     const now = this.clock.now();
-    return entries.map((e) => this.appendToLeader(e, opts, now));
+    return entries.map((e) => this.appendToLeader(e, { allowInternal: opts.allowInternal, verificationGuard: opts.verificationGuards?.get(key(e.topic, e.partition)) }, now));
+  }
+
+  /** transaction.partition.verification.enable (KIP-890 part 1), applied to every log hosted here. */
+  private verificationEnabled = true;
+
+  setTransactionVerification(enabled: boolean): void {
+    this.verificationEnabled = enabled;
+    for (const p of this.partitions.values()) p.log.transactionVerificationEnabled = enabled;
+  }
+
+  get transactionVerificationEnabled(): boolean {
+    return this.verificationEnabled;
   }
 
   /**
@@ -214,7 +231,11 @@ export class ReplicaManager {
    * flush.ms) says so, so a result here is as durable as the topic's
    * configuration asks.
    */
-  appendToLeader(e: AppendEntry, opts: { allowInternal?: boolean }, now = this.clock.now()): PartitionAppendResult {
+  appendToLeader(
+    e: AppendEntry,
+    opts: { allowInternal?: boolean; origin?: 'client' | 'coordinator'; verificationGuard?: VerificationGuard },
+    now = this.clock.now(),
+  ): PartitionAppendResult {
     const p = this.get(e.topic, e.partition);
     if (!p) return this.appendError(e, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     if (!p.isLeader) return this.appendError(e, ErrorCode.NOT_LEADER_OR_FOLLOWER);
@@ -224,7 +245,7 @@ export class ReplicaManager {
     if (e.records === null || e.records.length === 0) return this.appendError(e, ErrorCode.INVALID_RECORD, 'Produce request carries no record batches');
     const prepared = this.prepare(p, e.records);
     try {
-      const r = p.log.appendAsLeader(prepared.records, { leaderEpoch: p.leaderEpoch, now });
+      const r = p.log.appendAsLeader(prepared.records, { leaderEpoch: p.leaderEpoch, now, origin: opts.origin, verificationGuard: opts.verificationGuard });
       if (r.errorCode !== 0) {
         return {
           ...this.appendError(e, r.errorCode, r.errorMessage ?? null, BigInt(p.log.logStartOffset)),

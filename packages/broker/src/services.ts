@@ -14,6 +14,9 @@ import type { ProducerIdManager } from './producer-id-manager';
 import type { GroupCoordinator } from './group/coordinator';
 import type { Purgatory } from './purgatory';
 import type { BoundListener } from './network/socket-server';
+import type { InterBrokerSender } from './network/inter-broker';
+import type { TransactionCoordinator } from './transaction/coordinator';
+import type { TransactionVerifier } from './transaction/verifier';
 
 export interface BrokerServices {
   readonly config: KafkaConfig;
@@ -31,6 +34,11 @@ export interface BrokerServices {
   readonly fetchSessions: FetchSessionCache;
   readonly producerIds: ProducerIdManager;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
+  /** KIP-890: verifies (or adds) partitions of transactions with their coordinators. */
+  readonly txnVerifier: TransactionVerifier;
+  /** Requests to other brokers (and to this one, in-process). */
+  readonly interBroker: InterBrokerSender;
   readonly resolver: ConfigResolver;
   readonly purgatory: Purgatory;
   /** The log directories with their logs, for DescribeLogDirs. */

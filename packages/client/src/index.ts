@@ -9,7 +9,7 @@ export type { ConnectionConfig, RequestOptions, VersionRange } from './network/c
 export { ExponentialBackoff } from './network/backoff';
 export * from './producer/partitioner';
 export { Producer } from './producer/producer';
-export type { ProducerOptions, ProducerRecord, CompressionType, Bytes } from './producer/producer';
+export type { ProducerOptions, ProducerRecord, CompressionType, Bytes, ConsumerGroupMetadata, TransactionOffset, TransactionState } from './producer/producer';
 export type { RecordMetadata, SendCallback } from './producer/batch';
 export * from './group/consumer-protocol';
 export * from './group/assignors';

@@ -48,7 +48,7 @@ import {
   offsetFromFileName,
   offsetPrefix,
 } from './names';
-import { AppendOrigin, CompletedTxn, MarkerInfo, ProducerEntry, ProducerStateManager } from './producer-state';
+import { AppendOrigin, CompletedTxn, MarkerInfo, ProducerEntry, ProducerStateManager, VerificationGuard } from './producer-state';
 import { AppendBatchInfo, LogSegment, SegmentSettings } from './segment';
 
 const INT32_MAX = 0x7fffffff;
@@ -75,8 +75,15 @@ export interface AppendOptions {
   leaderEpoch: number;
   /** Append time (default: clock.now()). */
   now?: number;
-  /** 'client' (default) for Produce, 'coordinator' for transaction markers (WriteTxnMarkers). */
+  /** 'client' (default) for Produce, 'coordinator' for transaction markers (WriteTxnMarkers) and coordinators' own writes. */
   origin?: Exclude<AppendOrigin, 'replication'>;
+  /**
+   * The guard of a verification started with `maybeStartTransactionVerification`
+   * (KIP-890 part 1): with transaction verification on, the first
+   * transactional batch of a producer that has no open transaction here is
+   * appended only when this is the producer's current guard.
+   */
+  verificationGuard?: VerificationGuard;
 }
 
 export interface ReadOptions {
@@ -189,6 +196,12 @@ export class PartitionLog {
   /** @internal */
   readonly producers = new ProducerStateManager();
   private producerIdExpirationMs: number;
+  /**
+   * transaction.partition.verification.enable (KIP-890 part 1): transactional
+   * batches that open a transaction here need a verification guard. Off by
+   * default in the storage engine; the broker sets it from its config.
+   */
+  transactionVerificationEnabled = false;
   private pendingDeletes: PendingDelete[] = [];
   private lastFlushMono: number;
   private dirNeedsSync = false;
@@ -686,6 +699,29 @@ export class PartitionLog {
     for (const o of all.slice(0, -1)) if (o < offset) this.removeSnapshot(o);
   }
 
+  /**
+   * KIP-890 part 1: a producer is about to write transactional data here.
+   * With an open transaction on this partition nothing needs verifying
+   * (SENTINEL); otherwise the guard of its verification (created now, or the
+   * one already under way), to be passed to the append once the transaction
+   * coordinator confirmed the partition is in the transaction.
+   */
+  maybeStartTransactionVerification(producerId: number, sequence: number, epoch: number): VerificationGuard {
+    this.ensureUsable();
+    if (this.producers.hasOngoingTransaction(producerId)) return VerificationGuard.SENTINEL;
+    return this.producers.maybeCreateVerificationState(producerId, sequence, epoch, this.clock.now()).guard;
+  }
+
+  /** The producer's current verification guard (SENTINEL when none). */
+  verificationGuard(producerId: number): VerificationGuard {
+    return this.producers.verificationGuard(producerId);
+  }
+
+  /** Whether the producer has an open transaction on this partition. */
+  hasOngoingTransaction(producerId: number): boolean {
+    return this.producers.hasOngoingTransaction(producerId);
+  }
+
   producerStates(): ProducerStateInfo[] {
     this.ensureUsable();
     const out: ProducerStateInfo[] = [];
@@ -796,6 +832,16 @@ export class PartitionLog {
       next = last + 1;
       if (h.producerId < 0) continue;
       const entry = this.producers.staged(stage, h.producerId);
+      if (
+        h.isTransactional &&
+        !h.isControl &&
+        this.transactionVerificationEnabled &&
+        !(entry !== undefined && entry.currentTxnFirstOffset >= 0) &&
+        !this.producers.verificationGuard(h.producerId).verify(opts.verificationGuard)
+      ) {
+        // KIP-890 part 1: transactional data reaches the log only inside a transaction the coordinator knows of.
+        return this.errorResult(ErrorCode.INVALID_TXN_STATE, 'Record was not part of an ongoing transaction', i);
+      }
       const v = this.producers.check(entry, h, origin, markers[i]);
       if (v.kind === 'duplicate') {
         if (headers.length === 1) {
@@ -830,6 +876,8 @@ export class PartitionLog {
       this._logEndOffset = next;
       if (opts.leaderEpoch >= 0) this.leaderEpochCache.assign(opts.leaderEpoch, firstBase);
       this.producers.commit(stage, completed, this._highWatermark, next);
+      // The first batch of a transaction, or its marker: the verification (if any) has served.
+      for (const h of headers) if (h.isTransactional && h.producerId >= 0) this.producers.clearVerificationState(h.producerId);
       for (const t of completed) if (t.isAborted) this.activeSegment.addAbortedTxn(this.abortedEntry(t));
       this.maybeFlush();
     });

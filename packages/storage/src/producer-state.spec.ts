@@ -1,6 +1,6 @@
 import { ErrorCode } from '@nagare/protocol';
 import { T0, batchOf, marker, memLog, readAllRecords, str } from './__fixtures__/helpers';
-import { ProducerStateManager } from './producer-state';
+import { ProducerStateManager, VerificationGuard } from './producer-state';
 
 const P = 4242;
 
@@ -166,6 +166,80 @@ describe('transactions', () => {
     again.highWatermark = again.logEndOffset;
     expect(again.lastStableOffset).toBe(again.logEndOffset);
     expect(readAllRecords(again).filter((r) => str(r.value)?.startsWith('s')).length).toBe(4);
+  });
+});
+
+describe('open transactions across restarts', () => {
+  it('an open transaction survives a clean shutdown in the producer snapshot: the LSO stays at its start until its marker', () => {
+    const t = memLog({ segmentBytes: 400 });
+    produce(t.log, 0, 2, 0, 7, true); // open transaction at 0-1
+    t.log.appendAsLeader(batchOf(3), { leaderEpoch: 0 }); // 2-4
+    t.log.highWatermark = t.log.logEndOffset;
+    expect(t.log.lastStableOffset).toBe(0);
+    t.log.close();
+    const again = t.reopen({ hadCleanShutdown: true, highWatermark: 5 });
+    expect(again.ranRecovery).toBe(false);
+    expect(again.hasOngoingTransaction(7)).toBe(true);
+    expect(again.lastStableOffset).toBe(0);
+    expect(again.producerStates().find((p) => p.producerId === 7)).toMatchObject({ currentTxnStartOffset: 0 });
+    again.appendAsLeader(marker('commit', 7, 0, 1), { leaderEpoch: 0, origin: 'coordinator' });
+    again.highWatermark = again.logEndOffset;
+    expect(again.lastStableOffset).toBe(again.logEndOffset);
+    expect(again.hasOngoingTransaction(7)).toBe(false);
+  });
+});
+
+describe('transaction verification (KIP-890 part 1)', () => {
+  const txnBatch = (seq: number, pid: number, epoch = 0) =>
+    batchOf([{ key: `k${seq}`, value: `v${seq}` }], { producerId: pid, producerEpoch: epoch, baseSequence: seq, transactional: true });
+
+  it('refuses the first transactional batch without the current guard, then needs none while the transaction is open', () => {
+    const { log } = memLog();
+    log.transactionVerificationEnabled = true;
+    // No verification at all: refused with Kafka's message.
+    const refused = log.appendAsLeader(txnBatch(0, 1), { leaderEpoch: 0 });
+    expect(refused).toMatchObject({ errorCode: ErrorCode.INVALID_TXN_STATE, errorMessage: 'Record was not part of an ongoing transaction' });
+    // A guard that is not the producer's current one (another producer's) is refused too.
+    const other = log.maybeStartTransactionVerification(2, 0, 0);
+    expect(log.appendAsLeader(txnBatch(0, 1), { leaderEpoch: 0, verificationGuard: other }).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    // The producer's own guard: appended, and the guard is spent.
+    const guard = log.maybeStartTransactionVerification(1, 0, 0);
+    expect(guard).not.toBe(VerificationGuard.SENTINEL);
+    expect(log.maybeStartTransactionVerification(1, 0, 0)).toBe(guard);
+    expect(log.appendAsLeader(txnBatch(0, 1), { leaderEpoch: 0, verificationGuard: guard })).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(log.verificationGuard(1)).toBe(VerificationGuard.SENTINEL);
+    // Open transaction: no verification needed.
+    expect(log.hasOngoingTransaction(1)).toBe(true);
+    expect(log.maybeStartTransactionVerification(1, 1, 0)).toBe(VerificationGuard.SENTINEL);
+    expect(log.appendAsLeader(txnBatch(1, 1), { leaderEpoch: 0 }).errorCode).toBe(0);
+  });
+
+  it('a verification that raced with the end of the transaction cannot let data in (the ABA case)', () => {
+    const { log } = memLog();
+    log.transactionVerificationEnabled = true;
+    const g1 = log.maybeStartTransactionVerification(1, 0, 0);
+    expect(log.appendAsLeader(txnBatch(0, 1), { leaderEpoch: 0, verificationGuard: g1 }).errorCode).toBe(0);
+    // A retry of a later batch starts verifying while the transaction is open...
+    const stale = log.maybeStartTransactionVerification(1, 1, 0);
+    expect(stale).toBe(VerificationGuard.SENTINEL);
+    // ...the coordinator aborts it; a new verification begins, then the abort marker clears it.
+    expect(log.appendAsLeader(marker('abort', 1, 0, 0), { leaderEpoch: 0, origin: 'coordinator' }).errorCode).toBe(0);
+    const g2 = log.maybeStartTransactionVerification(1, 1, 0);
+    expect(log.appendAsLeader(marker('abort', 1, 0, 0), { leaderEpoch: 0, origin: 'coordinator' }).errorCode).toBe(0);
+    expect(log.appendAsLeader(txnBatch(1, 1), { leaderEpoch: 0, verificationGuard: g2 }).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(log.hasOngoingTransaction(1)).toBe(false);
+  });
+
+  it('unverified verification states expire with producer.id.expiration.ms; verification off appends as before', () => {
+    const t = memLog({}, { producerIdExpirationMs: 10_000 });
+    t.log.transactionVerificationEnabled = true;
+    const g = t.log.maybeStartTransactionVerification(5, 0, 0);
+    t.clock.advance(10_000);
+    t.log.deleteOldSegments();
+    expect(t.log.verificationGuard(5)).toBe(VerificationGuard.SENTINEL);
+    expect(t.log.appendAsLeader(txnBatch(0, 5), { leaderEpoch: 0, verificationGuard: g }).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    t.log.transactionVerificationEnabled = false;
+    expect(t.log.appendAsLeader(txnBatch(0, 5), { leaderEpoch: 0 }).errorCode).toBe(0);
   });
 });
 

@@ -62,6 +62,40 @@ export interface MarkerInfo {
   coordinatorEpoch: number;
 }
 
+/**
+ * KIP-890 part 1: the token a partition leader hands out when it starts
+ * verifying with the transaction coordinator that a producer's partition is
+ * part of its transaction (Kafka's VerificationGuard). The first
+ * transactional batch of a transaction is appended only with the guard that
+ * is still current for its producer; a marker (or the first batch) clears
+ * it, so a verification that raced with the end of the transaction cannot
+ * let stale data in (the ABA case).
+ */
+export class VerificationGuard {
+  private static next = 1;
+  /** For logs. */
+  readonly id: number;
+
+  constructor() {
+    this.id = VerificationGuard.next++;
+  }
+
+  /** No verification needed or possible: never verifies anything. */
+  static readonly SENTINEL: VerificationGuard = new VerificationGuard();
+
+  verify(request: VerificationGuard | undefined): boolean {
+    return this !== VerificationGuard.SENTINEL && this === request;
+  }
+}
+
+/** A producer whose transaction is being verified on this partition (Kafka's VerificationStateEntry). */
+export interface VerificationState {
+  guard: VerificationGuard;
+  timestamp: number;
+  lowestSequence: number;
+  epoch: number;
+}
+
 export type ProducerVerdict =
   | { kind: 'ok' }
   | { kind: 'duplicate'; batch: ProducerBatchMeta }
@@ -90,8 +124,39 @@ export class ProducerStateManager {
   private unreplicated: CompletedTxn[] = [];
   /** Producers removed by retention or expiry, for UNKNOWN_PRODUCER_ID. */
   private evicted = new Map<number, number>();
+  /** Producers being verified with the transaction coordinator (KIP-890), in memory only. */
+  private verification = new Map<number, VerificationState>();
   /** Every batch below this offset has been applied. */
   mapEndOffset = 0;
+
+  /** The verification of `producerId` (created if absent), as Kafka's maybeCreateVerificationStateEntry. */
+  maybeCreateVerificationState(producerId: number, sequence: number, epoch: number, now: number): VerificationState {
+    let v = this.verification.get(producerId);
+    if (!v) {
+      v = { guard: new VerificationGuard(), timestamp: now, lowestSequence: sequence, epoch };
+      this.verification.set(producerId, v);
+    } else if (epoch === v.epoch && sequence < v.lowestSequence) {
+      v.lowestSequence = sequence;
+    } else if (epoch > v.epoch) {
+      v.epoch = epoch;
+      v.lowestSequence = sequence;
+    }
+    return v;
+  }
+
+  /** The current verification guard of a producer (SENTINEL when none). */
+  verificationGuard(producerId: number): VerificationGuard {
+    return this.verification.get(producerId)?.guard ?? VerificationGuard.SENTINEL;
+  }
+
+  clearVerificationState(producerId: number): void {
+    this.verification.delete(producerId);
+  }
+
+  /** Whether the producer has an open transaction on this partition. */
+  hasOngoingTransaction(producerId: number): boolean {
+    return this.ongoing.has(producerId);
+  }
 
   get size(): number {
     return this.producers.size;
@@ -275,6 +340,7 @@ export class ProducerStateManager {
   /** producer.id.expiration.ms: forgets producers idle longer than `expirationMs` with no open transaction. */
   removeExpired(now: number, expirationMs: number): number {
     let n = 0;
+    for (const [pid, v] of [...this.verification]) if (now - v.timestamp >= expirationMs) this.verification.delete(pid);
     for (const e of [...this.producers.values()]) {
       if (e.currentTxnFirstOffset < 0 && e.lastTimestamp >= 0 && now - e.lastTimestamp > expirationMs) {
         this.evict(e.producerId, e.producerEpoch);
@@ -286,6 +352,7 @@ export class ProducerStateManager {
 
   clear(): void {
     this.producers.clear();
+    this.verification.clear();
     this.ongoing.clear();
     this.unreplicated = [];
     this.mapEndOffset = 0;

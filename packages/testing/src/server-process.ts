@@ -42,7 +42,8 @@ export function freePort(): Promise<number> {
 /**
  * server.properties of a single combined node (broker and controller) on
  * 127.0.0.1:`port` with its logs under `dataDir`/logs, set for tests: one
- * partition per new topic, five __consumer_offsets partitions and no initial
+ * partition per new topic, five __consumer_offsets and __transaction_state
+ * partitions (replication factor 1) and no initial
  * rebalance delay.
  */
 export function singleNodeProps(port: number, dataDir: string): Record<string, string> {
@@ -54,6 +55,9 @@ export function singleNodeProps(port: number, dataDir: string): Record<string, s
     'num.partitions': '1',
     'offsets.topic.replication.factor': '1',
     'offsets.topic.num.partitions': '5',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'transaction.state.log.num.partitions': '5',
     'group.initial.rebalance.delay.ms': '0',
   };
 }

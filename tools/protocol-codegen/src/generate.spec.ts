@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { generate, generateGroupCoordinatorRecords, generateMetadataRecords } from './generate';
-import { GENERATED_DIR, GROUP_RECORDS_GENERATED_DIR, METADATA_GENERATED_DIR, referenceDir } from './main';
+import { generate, generateGroupCoordinatorRecords, generateMetadataRecords, generateTransactionCoordinatorRecords } from './generate';
+import { GENERATED_DIR, GROUP_RECORDS_GENERATED_DIR, METADATA_GENERATED_DIR, TRANSACTION_RECORDS_GENERATED_DIR, referenceDir } from './main';
 import { parseMessage, parseVersions, stripComments } from './spec';
 
 function listFiles(dir: string, root = dir, out: string[] = []): string[] {
@@ -66,6 +66,21 @@ describe('group coordinator records', () => {
   it('definitions carry no upstream prose', () => {
     const dir = join(__dirname, '../definitions/group-coordinator');
     for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), 'utf8')).not.toMatch(/"about"|Licensed to the Apache/);
+  });
+});
+
+describe('transaction coordinator records', () => {
+  it('match a fresh regeneration from tools/protocol-codegen/definitions/transaction-coordinator', () => {
+    const fresh = generateTransactionCoordinatorRecords();
+    expect(listFiles(TRANSACTION_RECORDS_GENERATED_DIR).sort()).toEqual([...fresh.keys()].sort());
+    const stale = [...fresh].filter(([rel, text]) => readFileSync(join(TRANSACTION_RECORDS_GENERATED_DIR, rel), 'utf8') !== text).map(([rel]) => rel);
+    expect(stale).toEqual([]);
+  });
+
+  it('definitions carry no upstream prose', () => {
+    const dir = join(__dirname, '../definitions/transaction-coordinator');
+    expect(readdirSync(dir).sort()).toEqual(['TransactionLogKey.json', 'TransactionLogValue.json']);
+    for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), 'utf8')).not.toMatch(/"about"|Licensed to the Apache|\/\//);
   });
 });
 

@@ -283,3 +283,26 @@ export function generateGroupCoordinatorRecords(definitionsDir = GROUP_COORDINAT
   out.set('index.ts', [BANNER, "export * from './records';", "export * from './record-kinds';", ''].join('\n'));
   return out;
 }
+
+/** Where the transaction coordinator's record definitions live (committed: facts only, see the folder's README). */
+export const TRANSACTION_COORDINATOR_DEFINITIONS = join(__dirname, '../definitions/transaction-coordinator');
+
+/**
+ * The transaction coordinator's `__transaction_state` records (Kafka's
+ * TransactionLogKey and TransactionLogValue), for packages/broker: a codec
+ * for each. A key opens with an int16 version (0, the only one), a value
+ * with the int16 version of the value schema (0, or 1: flexible, KIP-890).
+ */
+export function generateTransactionCoordinatorRecords(definitionsDir = TRANSACTION_COORDINATOR_DEFINITIONS): Map<string, string> {
+  const records = loadMessages(definitionsDir);
+  const out = new Map<string, string>();
+  const exports: string[] = [];
+  for (const m of records) {
+    const file = fileNameOf(m.name);
+    out.set(`records/${file}.ts`, new MessageEmitter(m, '@nagare/protocol').emit());
+    exports.push(`export * from './${file}';`);
+  }
+  out.set('records/index.ts', [BANNER, ...exports, ''].join('\n'));
+  out.set('index.ts', [BANNER, "export * from './records';", ''].join('\n'));
+  return out;
+}

@@ -4,12 +4,13 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generate, generateGroupCoordinatorRecords, generateMetadataRecords } from './generate';
+import { generate, generateGroupCoordinatorRecords, generateMetadataRecords, generateTransactionCoordinatorRecords } from './generate';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 export const GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/protocol/src/generated');
 export const METADATA_GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/metadata/src/generated');
 export const GROUP_RECORDS_GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/broker/src/group/generated');
+export const TRANSACTION_RECORDS_GENERATED_DIR = join(WORKSPACE_ROOT, 'packages/broker/src/transaction/generated');
 
 export function referenceDir(): string {
   return process.env.NAGARE_KAFKA_PROTOCOL_DIR ?? resolve(WORKSPACE_ROOT, '../shared/kafka-protocol');
@@ -34,6 +35,7 @@ export function main(): void {
   write(GENERATED_DIR, generate(ref), 'messages');
   write(METADATA_GENERATED_DIR, generateMetadataRecords(ref), 'records');
   write(GROUP_RECORDS_GENERATED_DIR, generateGroupCoordinatorRecords(), 'records');
+  write(TRANSACTION_RECORDS_GENERATED_DIR, generateTransactionCoordinatorRecords(), 'records');
 }
 
 if (require.main === module) main();

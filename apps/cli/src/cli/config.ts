@@ -163,6 +163,8 @@ const PRODUCER: Record<string, [keyof ProducerOptions, Kind]> = {
   'buffer.memory': ['bufferMemory', 'long'],
   'max.block.ms': ['maxBlockMs', 'long'],
   'partitioner.ignore.keys': ['partitionerIgnoreKeys', 'bool'],
+  'transactional.id': ['transactionalId', 'string'],
+  'transaction.timeout.ms': ['transactionTimeoutMs', 'int'],
 };
 
 const CONSUMER: Record<string, [keyof ConsumerOptions, Kind]> = {
@@ -208,7 +210,6 @@ function checkUnsupported(props: Props): void {
       throw new CliError(`${k} is not supported: nagare's tools connect with PLAINTEXT only (remove the sasl.* and ssl.* settings)`);
     }
   }
-  if (props.has('transactional.id')) throw new CliError('transactional.id is not supported: nagare\'s producer has no transactions (remove transactional.id)');
 }
 
 function apply<T extends object>(target: T, props: Props, table: Record<string, [string, Kind]>): void {

@@ -58,6 +58,13 @@ const DEFAULT_MESSAGES: Record<number, string> = {
   [ErrorCode.TOPIC_DELETION_DISABLED]: 'Topic deletion is disabled.',
   [ErrorCode.REASSIGNMENT_IN_PROGRESS]: 'A partition reassignment is in progress.',
   [ErrorCode.UNKNOWN_SERVER_ERROR]: 'The server experienced an unexpected error when processing the request.',
+  [ErrorCode.TRANSACTIONAL_ID_NOT_FOUND]: 'The transactionalId could not be found.',
+  [ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]: "The coordinator is loading and hence can't process requests.",
+  [ErrorCode.INVALID_PRODUCER_EPOCH]: 'Producer attempted to produce with an old epoch.',
+  [ErrorCode.INVALID_TXN_STATE]: 'The producer attempted a transactional operation in an invalid state.',
+  [ErrorCode.TRANSACTION_COORDINATOR_FENCED]: 'Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator for a given producer.',
+  [ErrorCode.PRODUCER_FENCED]: 'There is a newer producer with the same transactionalId which fences the current one.',
+  [ErrorCode.CONCURRENT_TRANSACTIONS]: 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing.',
 };
 
 /** The message Kafka's tools would show for a protocol error: the broker's message, else Kafka's default. */

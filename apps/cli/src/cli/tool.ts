@@ -52,6 +52,8 @@ export interface ToolDef {
   protocolError?(message: string): string;
   /** Exit status when called without arguments (Kafka's tools: 1). */
   noArgsExit?: number;
+  /** Positional arguments are the tool's (argparse subcommands, as kafka-transactions'). */
+  acceptsPositional?: boolean;
 }
 
 export const HELP: OptionDef = { name: 'help', help: 'Print usage information.', short: 'h' };
@@ -91,7 +93,7 @@ export async function runTool(tool: ToolDef, argv: readonly string[], io: Io): P
     io.out(`${VERSION_STRING}\n`);
     return 0;
   }
-  if (opts.positional.length > 0) {
+  if (opts.positional.length > 0 && !tool.acceptsPositional) {
     io.err(`Unexpected argument '${opts.positional[0]}' (options take the form --name value; see ${tool.script} --help)\n`);
     return 1;
   }

@@ -161,6 +161,8 @@ export const consoleProducerTool: ToolDef = {
     if (o.has('max-partition-memory-bytes')) props.set('batch.size', o.value('max-partition-memory-bytes')!);
     merge('metadata.max.age.ms', 'metadata-expiry-ms');
     merge('max.block.ms', 'max-block-ms');
+    // Kafka's console producer never calls initTransactions, so its first send fails; say so up front.
+    if (props.has('transactional.id')) throw new CliError('transactional.id is not supported by the console producer: it does not run transactions (remove transactional.id)');
     const popts = producerOptions(bootstrap, props);
     // The client's delivery timeout must cover linger + request timeout (Kafka's check too).
     if (popts.deliveryTimeoutMs === undefined) popts.deliveryTimeoutMs = Math.max(120000, (popts.lingerMs ?? 0) + (popts.requestTimeoutMs ?? 30000));

@@ -20,6 +20,7 @@ const ENTRIES: ToolEntry[] = [
   { script: 'kafka-configs', command: 'configs', load: () => (require('./configs') as typeof import('./configs')).configsTool },
   { script: 'kafka-get-offsets', command: 'get-offsets', load: () => (require('./get-offsets') as typeof import('./get-offsets')).getOffsetsTool },
   { script: 'kafka-delete-records', command: 'delete-records', load: () => (require('./delete-records') as typeof import('./delete-records')).deleteRecordsTool },
+  { script: 'kafka-transactions', command: 'transactions', load: () => (require('./transactions') as typeof import('./transactions')).transactionsTool },
   { script: 'kafka-producer-perf-test', command: 'producer-perf-test', load: () => (require('./producer-perf') as typeof import('./producer-perf')).producerPerfTool },
   { script: 'kafka-consumer-perf-test', command: 'consumer-perf-test', load: () => (require('./consumer-perf') as typeof import('./consumer-perf')).consumerPerfTool },
 ];

@@ -2,8 +2,12 @@
  * kafka-producer-perf-test (ProducerPerformance): sends --num-records
  * records of --record-size bytes at up to --throughput records/s, printing
  * Kafka's 5-second window lines and the final summary with latency
- * percentiles; a progress bar when stdout is a terminal.
+ * percentiles; a progress bar when stdout is a terminal. With a
+ * transactional id (--transactional-id, or transactional.id in the producer
+ * properties) or --transaction-duration-ms the records go in transactions,
+ * each committed once it is that old (3000 ms by default), as Kafka's tool.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Producer } from '@nagare/client';
@@ -27,8 +31,18 @@ const options: OptionDef[] = [
   { name: 'producer.config', arg: 'required', describedAs: 'CONFIG-FILE', help: 'producer config properties file.' },
   { name: 'bootstrap-server', arg: 'required', describedAs: 'BOOTSTRAP-SERVERS', help: 'nagare: the servers to connect to (instead of bootstrap.servers in --producer-props).' },
   { name: 'print-metrics', help: 'print out metrics at the end of the test.' },
-  { name: 'transactional-id', arg: 'required', describedAs: 'TRANSACTIONAL-ID', help: 'Not available: nagare has no transactions.' },
-  { name: 'transaction-duration-ms', arg: 'required', describedAs: 'TRANSACTION-DURATION', help: 'Not available: nagare has no transactions.' },
+  {
+    name: 'transactional-id',
+    arg: 'required',
+    describedAs: 'TRANSACTIONAL-ID',
+    help: 'The transactional id to use. This config takes precedence over the transactional.id specified via --producer.config or --producer-props. Note that if the transactional id is not specified while --transaction-duration-ms is provided, the default value for the transactional id will be performance-producer- followed by a random uuid.',
+  },
+  {
+    name: 'transaction-duration-ms',
+    arg: 'required',
+    describedAs: 'TRANSACTION-DURATION',
+    help: 'The max age of each transaction. The commitTransaction will be called after this time has elapsed. The value should be greater than 0. If the transactional id is specified via --producer-props, --producer.config, or --transactional-id but --transaction-duration-ms is not specified, the default value will be 3000.',
+  },
   HELP,
 ];
 
@@ -177,8 +191,16 @@ export const producerPerfTool: ToolDef = {
     if (numRecords <= 0) throw usageError('--num-records should be greater than zero');
     if (recordSize !== undefined && recordSize <= 0) throw usageError('--record-size should be greater than zero');
     if (!o.has('producer-props') && !o.has('producer.config') && !o.has('bootstrap-server')) throw usageError('Either --producer-props or --producer.config must be specified.');
-    if (o.has('transactional-id') || o.has('transaction-duration-ms')) throw new CliError('Transactions are not supported: nagare has no transactional producer (remove --transactional-id / --transaction-duration-ms)');
+    const durationArg = o.int('transaction-duration-ms');
+    if (durationArg !== undefined && durationArg <= 0) throw usageError('--transaction-duration-ms should be greater than zero');
     const props = readProps(o.values('producer-props'), o.value('producer.config'));
+    // Transactions: as ProducerPerformance decides (an id from the flag, the properties, or a random one).
+    const transactionsEnabled = durationArg !== undefined || o.has('transactional-id') || props.has('transactional.id');
+    let transactionDurationMs = 0;
+    if (transactionsEnabled) {
+      props.set('transactional.id', o.value('transactional-id') ?? props.get('transactional.id') ?? `performance-producer-${randomUUID()}`);
+      transactionDurationMs = durationArg ?? 3000;
+    }
     if (o.has('bootstrap-server')) props.set('bootstrap.servers', o.value('bootstrap-server')!);
     const bootstrap = props.get('bootstrap.servers');
     if (bootstrap === undefined) throw new CliError('Missing required configuration "bootstrap.servers" which has no default value.');
@@ -210,7 +232,17 @@ export const producerPerfTool: ToolDef = {
         : recordSize !== undefined
           ? payloadGenerator(recordSize)
           : (i) => Buffer.from(String(i), 'utf8');
-    return perfLoop(producer, io, { topic: o.value('topic')!, numRecords, throughput, nextPayload, printMetrics: o.has('print-metrics'), clientId: props.get('client.id')!, bufferMemory: popts.bufferMemory ?? 33554432 });
+    if (transactionsEnabled) await producer.initTransactions();
+    return perfLoop(producer, io, {
+      topic: o.value('topic')!,
+      numRecords,
+      throughput,
+      nextPayload,
+      printMetrics: o.has('print-metrics'),
+      clientId: props.get('client.id')!,
+      bufferMemory: popts.bufferMemory ?? 33554432,
+      transactionDurationMs,
+    });
   },
 };
 
@@ -222,6 +254,8 @@ interface LoopConfig {
   printMetrics: boolean;
   clientId: string;
   bufferMemory: number;
+  /** Commit a transaction once it is this old (0: no transactions). */
+  transactionDurationMs: number;
 }
 
 /**
@@ -247,6 +281,8 @@ async function perfLoop(producer: Producer, io: Io, c: LoopConfig): Promise<numb
   const startMs = Date.now();
   let maxSize = 0;
   let totalSize = 0;
+  let transactionSize = 0;
+  let transactionStart = 0;
   const ticker = progress.active
     ? setInterval(() => progress.update(stats.count + errors, { rate: fixed((1000 * stats.count) / Math.max(1, Date.now() - startMs), 1) }), 200)
     : null;
@@ -258,6 +294,10 @@ async function perfLoop(producer: Producer, io: Io, c: LoopConfig): Promise<numb
       // Bound what is queued in memory (the Java producer blocks on buffer.memory instead).
       while (outstanding >= MAX_OUTSTANDING || (outstanding > 0 && outstandingBytes + payload.length > c.bufferMemory)) {
         await new Promise<void>((r) => (wake = r));
+      }
+      if (c.transactionDurationMs > 0 && transactionSize === 0) {
+        producer.beginTransaction();
+        transactionStart = Date.now();
       }
       const sendStart = Date.now();
       outstanding++;
@@ -274,6 +314,12 @@ async function perfLoop(producer: Producer, io: Io, c: LoopConfig): Promise<numb
         }
         done(payload.length);
       });
+      transactionSize++;
+      if (c.transactionDurationMs > 0 && c.transactionDurationMs <= sendStart - transactionStart) {
+        // commitTransaction() flushes: it waits for the transaction's records, as Kafka's blocking call.
+        await producer.commitTransaction();
+        transactionSize = 0;
+      }
       if (c.throughput >= 0) {
         // Pace sends at the target rate (ThroughputThrottler's effect).
         const due = startMs + ((i + 1) * 1000) / c.throughput;
@@ -282,6 +328,7 @@ async function perfLoop(producer: Producer, io: Io, c: LoopConfig): Promise<numb
         else if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r));
       } else if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r));
     }
+    if (c.transactionDurationMs > 0 && transactionSize !== 0) await producer.commitTransaction();
     if (c.printMetrics) await producer.flush();
     else await producer.close();
   } finally {

@@ -41,6 +41,7 @@ import {
   type RecordSerde,
   type ShardContext,
   type TimerHandle,
+  type TransactionResult,
 } from './types';
 
 export type ShardState = 'loading' | 'active' | 'failed';
@@ -316,6 +317,36 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     return this.execute(entry, name, op);
   }
 
+  /**
+   * The end of a producer's transaction on this partition (WriteTxnMarkers
+   * for a coordinator partition, Kafka's scheduleTransactionCompletion): the
+   * marker is appended and replayed into the shard (its transactional
+   * records become visible or are dropped); resolves once it is committed.
+   */
+  scheduleTransactionCompletion(name: string, partition: number, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, result: TransactionResult): Promise<void> {
+    let entry: ShardEntry<S, R>;
+    try {
+      entry = this.activeEntry(partition);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let written: { errorCode: number; offset: number };
+    try {
+      written = this.opts.writer.appendEndTxnMarker(partition, producerId, producerEpoch, coordinatorEpoch, result, this.opts.clock.now());
+    } catch (e) {
+      this.logger.error({ partition, op: name, err: (e as Error).stack }, `${this.opts.name}: writing a transaction marker failed`);
+      return Promise.reject(new CoordinatorError(ErrorCode.UNKNOWN_SERVER_ERROR));
+    }
+    if (written.errorCode !== ErrorCode.NONE) return Promise.reject(new CoordinatorError(written.errorCode));
+    try {
+      entry.shard!.replayEndTransactionMarker(producerId, producerEpoch, result);
+    } catch (e) {
+      this.logger.error({ partition, op: name, err: (e as Error).stack }, `${this.opts.name}: replaying a transaction marker failed`);
+    }
+    entry.lastWrittenOffset = Math.max(entry.lastWrittenOffset, written.offset + 1);
+    return this.execute(entry, name, () => ({ records: [], response: undefined }));
+  }
+
   /** A read: `op` sees the shard's state now; the answer is released once what it saw is committed. */
   scheduleReadOperation<T>(name: string, partition: number, op: (shard: S) => T): Promise<T> {
     return this.scheduleWriteOperation(name, partition, (shard) => ({ records: [], response: op(shard) }));
@@ -324,6 +355,11 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
   /** The shard's state: undefined when this broker does not host it. */
   state(partition: number): ShardState | undefined {
     return this.shards.get(partition)?.state;
+  }
+
+  /** The leader epoch a partition's shard was loaded at (the coordinator epoch of the transaction coordinator); undefined when not hosted. */
+  epochOf(partition: number): number | undefined {
+    return this.shards.get(partition)?.epoch;
   }
 
   /** The active shard of a partition, for introspection (undefined when not active). */
@@ -410,6 +446,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
         producerId,
         producerEpoch,
         transactional: producerId !== NO_PRODUCER_ID,
+        verificationGuard: res.verificationGuard,
       });
     } catch (e) {
       this.logger.error({ partition: entry.partition, op: name, err: (e as Error).stack }, `${this.opts.name}: writing records failed`);

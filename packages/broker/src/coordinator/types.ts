@@ -48,6 +48,8 @@ export interface CoordinatorResult<T, R> {
   /** Transactional writes (TxnOffsetCommit): the producer whose transaction the records belong to. */
   producerId?: bigint;
   producerEpoch?: number;
+  /** KIP-890: the verification guard the transactional write passed (handed to the writer). */
+  verificationGuard?: unknown;
 }
 
 export function result<T, R>(response: T, records: R[] = []): CoordinatorResult<T, R> {
@@ -109,8 +111,21 @@ export interface PartitionWriter {
   append(
     partition: number,
     records: SerializedRecord[],
-    opts: { timestampMs: number; producerId: bigint; producerEpoch: number; transactional: boolean },
+    opts: { timestampMs: number; producerId: bigint; producerEpoch: number; transactional: boolean; verificationGuard?: unknown },
   ): { errorCode: number; baseOffset: number; nextOffset: number };
+  /**
+   * Writes a transaction marker (a control batch) for a producer, as leader,
+   * synchronously: WriteTxnMarkers for a partition of the coordinator's
+   * topic goes through its coordinator so the shard replays it.
+   */
+  appendEndTxnMarker(
+    partition: number,
+    producerId: bigint,
+    producerEpoch: number,
+    coordinatorEpoch: number,
+    result: TransactionResult,
+    timestampMs: number,
+  ): { errorCode: number; offset: number };
   highWatermark(partition: number): number;
   /** Called whenever a partition's high watermark may have moved. Returns an unsubscribe function. */
   onHighWatermark(listener: (partition: number, highWatermark: number) => void): () => void;
@@ -134,6 +149,17 @@ export interface CoordinatorLoader {
   logStartOffset(partition: number): number;
   /** Visits the records from `offset` (about `maxBytes` of them); nextOffset is where the next read starts, logEndOffset the end. */
   read(partition: number, offset: number, maxBytes: number, visitor: LoadVisitor): { nextOffset: number; logEndOffset: number };
+}
+
+/**
+ * A coordinator's topic as the runtime uses it: written as leader, read back
+ * when a shard loads, created on first use (`__consumer_offsets`,
+ * `__transaction_state`).
+ */
+export interface CoordinatorStore extends PartitionWriter, CoordinatorLoader {
+  readonly partitionCount: number;
+  /** Creates the topic (compacted) if it does not exist yet; Kafka does this on the first FindCoordinator. */
+  ensureTopic(): Promise<void>;
 }
 
 /** An error code on its way to a response: runtime states (NOT_COORDINATOR, ...) and the errors shards answer with. */

@@ -44,8 +44,10 @@ import {
   type OffsetFetchResponse,
   type SyncGroupRequest,
   type SyncGroupResponse,
+  type TxnOffsetCommitRequest,
+  type TxnOffsetCommitResponse,
 } from '@nagare/protocol';
-import { CoordinatorRuntime } from '../coordinator';
+import { CoordinatorError, CoordinatorRuntime, type TransactionResult } from '../coordinator';
 import { OPS_NOT_REQUESTED } from './admin';
 import { joinError, syncError } from './classic/classic-group';
 import { joinResponse, syncResponse } from './classic/join-sync';
@@ -53,7 +55,7 @@ import { leaveResponse } from './classic/heartbeat-leave';
 import { DEFAULT_GROUP_CONFIG, type GroupConfig } from './config';
 import { errorOf, mapOffsetStoreError, mapWriteError } from './errors';
 import { groupRecordSerde, type GroupRecord } from './group-records';
-import type { CommitCandidate, FetchedTopic } from './offsets';
+import type { CommitCandidate, FetchedTopic, TxnCommitCandidate } from './offsets';
 import { partitionForGroup } from './partition';
 import type { GroupRequestContext } from './request-context';
 import { GroupCoordinatorShard } from './shard';
@@ -315,6 +317,68 @@ export class GroupCoordinator {
       failAll(errorCode);
     }
     return response;
+  }
+
+  /**
+   * TxnOffsetCommit: the offsets are written with the producer's id and
+   * epoch and stay pending until the transaction's marker reaches this
+   * partition (then visible on COMMIT, dropped on ABORT). The partition's
+   * log checks the producer's epoch and, with KIP-890, the verification
+   * guard the caller obtained (`verificationGuard`).
+   */
+  async commitTransactionalOffsets(ctx: GroupRequestContext, req: TxnOffsetCommitRequest, opts: { verificationGuard?: unknown } = {}): Promise<TxnOffsetCommitResponse> {
+    const topics = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
+    const response: TxnOffsetCommitResponse = { throttleTimeMs: 0, topics };
+    const image = this.metadata?.() ?? null;
+    const candidates: TxnCommitCandidate[] = [];
+    req.topics.forEach((t, i) => {
+      const topic = image?.topicsByName.get(t.name);
+      t.partitions.forEach((p, j) => {
+        if (image === null || topic?.partitions.has(p.partitionIndex)) candidates.push({ topic: t.name, req: p, res: topics[i].partitions[j] });
+        else topics[i].partitions[j].errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      });
+    });
+    if (candidates.length === 0) return response;
+    const failAll = (code: number) => {
+      for (const c of candidates) if (c.res.errorCode === ErrorCode.NONE) c.res.errorCode = code;
+      return response;
+    };
+    if (req.groupId === '') return failAll(ErrorCode.INVALID_GROUP_ID);
+    const status = this.status(req.groupId, true);
+    if (status !== ErrorCode.NONE) return failAll(status);
+    try {
+      await this.runtime.scheduleWriteOperation('TxnOffsetCommit', this.partitionFor(req.groupId), (shard) => {
+        const res = shard.run(() => shard.offsetManager.commitTransactional(ctx.apiVersion, req, candidates));
+        res.producerId = req.producerId;
+        res.producerEpoch = req.producerEpoch;
+        res.verificationGuard = opts.verificationGuard;
+        return res;
+      });
+    } catch (e) {
+      const { errorCode } = errorOf(e, mapOffsetStoreError);
+      this.logger.debug({ group: req.groupId, error: errorCode }, 'transactional offset commit failed');
+      failAll(errorCode);
+    }
+    return response;
+  }
+
+  /**
+   * WriteTxnMarkers for a partition of __consumer_offsets: the marker is
+   * written through the runtime, so the shard makes the producer's pending
+   * offsets visible (COMMIT) or drops them (ABORT). Resolves with an error
+   * code (NOT_LEADER_OR_FOLLOWER while the shard is not here or loading, as
+   * Kafka answers the transaction coordinator).
+   */
+  async completeTransaction(partition: number, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, result: TransactionResult): Promise<number> {
+    if (!this.active) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    try {
+      await this.runtime.scheduleTransactionCompletion('WriteTxnMarkers', partition, producerId, producerEpoch, coordinatorEpoch, result);
+      return ErrorCode.NONE;
+    } catch (e) {
+      const code = e instanceof CoordinatorError ? e.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+      if (code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || code === ErrorCode.NOT_COORDINATOR) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      return code;
+    }
   }
 
   async fetchOffsets(ctx: GroupRequestContext, req: OffsetFetchRequest): Promise<OffsetFetchResponse> {

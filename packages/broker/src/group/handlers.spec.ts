@@ -7,7 +7,9 @@ import { clientHostOf } from './request-context';
 import { flush, harness, subscription, track, type Harness } from './__fixtures__/harness';
 
 function services(h: Harness, listeners = [{ listener: 'PLAINTEXT', host: 'broker-1', port: 9092 }, { listener: 'EXTERNAL', host: 'ext.example', port: 19092 }]) {
-  return { nodeId: 7, config: { advertisedListeners: listeners }, groups: h.coord } as unknown as BrokerServices;
+  // Transactional ids: the transaction coordinator's topic is created like the offsets topic.
+  const transactions = { ensureTopic: async () => ErrorCode.NONE, partitionFor: () => 0 };
+  return { nodeId: 7, config: { advertisedListeners: listeners }, groups: h.coord, transactions } as unknown as BrokerServices;
 }
 
 function context(s: BrokerServices, apiKey: number, apiVersion: number, listener = 'PLAINTEXT'): RequestContext {

@@ -77,6 +77,15 @@ export class MemoryOffsetsTopicStore implements OffsetsTopicStore {
     return { errorCode: 0, baseOffset, nextOffset: this.ends[partition] };
   }
 
+  appendEndTxnMarker(partition: number, producerId: bigint, producerEpoch: number, _coordinatorEpoch: number, result: TransactionResult): { errorCode: number; offset: number } {
+    this.appendCalls++;
+    this.logOf(partition);
+    if (this.failAppends !== null) return { errorCode: this.failAppends, offset: -1 };
+    const offset = this.ends[partition];
+    this.appendMarker(partition, producerId, producerEpoch, result);
+    return { errorCode: 0, offset };
+  }
+
   /** Writes a transaction marker (a control batch of one record) for a producer. */
   appendMarker(partition: number, producerId: bigint, producerEpoch: number, result: TransactionResult): void {
     const offset = this.ends[partition];

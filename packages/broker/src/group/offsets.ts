@@ -6,7 +6,7 @@
  * Classic groups validate generations; consumer groups (KIP-848) validate
  * member epochs (OffsetCommit/OffsetFetch v9).
  */
-import { ErrorCode, type OffsetCommitRequest, type OffsetDeleteRequest, type OffsetDeleteResponse, type OffsetFetchResponse } from '@nagare/protocol';
+import { ErrorCode, type OffsetCommitRequest, type OffsetDeleteRequest, type OffsetDeleteResponse, type OffsetFetchResponse, type TxnOffsetCommitRequest } from '@nagare/protocol';
 import type { ClassicGroup } from './classic/classic-group';
 import type { ClassicRebalance } from './classic/rebalance';
 import type { ConsumerGroup } from './consumer/consumer-group';
@@ -20,6 +20,13 @@ import type { GroupShardContext } from './shard-context';
 export interface CommitCandidate {
   topic: string;
   req: OffsetCommitRequest.OffsetCommitRequestPartition;
+  res: { errorCode: number };
+}
+
+/** One partition of a TxnOffsetCommit, with the place its error code goes. */
+export interface TxnCommitCandidate {
+  topic: string;
+  req: TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition;
   res: { errorCode: number };
 }
 
@@ -82,20 +89,65 @@ export class OffsetManager {
     if (records.length > 0) this.ctx.emit(records);
   }
 
-  private validateClassicCommit(group: ClassicGroup, generation: number, memberId: string, instanceId: string | null): number {
+  private validateClassicCommit(group: ClassicGroup, generation: number, memberId: string, instanceId: string | null, transactional = false): number {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (generation < 0 && group.is('Empty')) return ErrorCode.NONE;
     if (generation >= 0 || memberId !== '' || instanceId !== null) {
       const err = this.rb.validateMember(group, memberId, instanceId);
       if (err !== ErrorCode.NONE) return err;
       if (generation !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    } else if (!group.is('Empty')) {
-      // Without member id and generation, only an empty group takes commits.
+    } else if (!transactional && !group.is('Empty')) {
+      // Without member id and generation, only an empty group takes commits (TxnOffsetCommit v0-2 carries neither).
       return ErrorCode.UNKNOWN_MEMBER_ID;
     }
-    // The member has the new generation from JoinGroup but no assignment yet.
-    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    // The member has the new generation from JoinGroup but no assignment yet (transactional commits do not look at the state).
+    if (!transactional && group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
     return ErrorCode.NONE;
+  }
+
+  /**
+   * TxnOffsetCommit (Kafka's commitTransactionalOffset): the group is
+   * validated as for a transactional commit (a simple group is created for
+   * generation -1; member and generation when given, the group's state
+   * not), then one record per partition, written with the producer's id so
+   * it stays pending until the transaction's marker.
+   */
+  commitTransactional(apiVersion: number, req: TxnOffsetCommitRequest, candidates: TxnCommitCandidate[]): void {
+    const generation = apiVersion >= 3 ? req.generationId : -1;
+    const memberId = apiVersion >= 3 ? req.memberId : '';
+    const instanceId = apiVersion >= 3 ? req.groupInstanceId : null;
+    let group = this.ctx.groups.get(req.groupId);
+    if (!group) {
+      if (generation >= 0) throw apiError(ErrorCode.ILLEGAL_GENERATION);
+      group = this.rb.createGroup(req.groupId);
+    }
+    if (group.type === 'classic') {
+      const err = this.validateClassicCommit(group, generation, memberId, instanceId, true);
+      if (err !== ErrorCode.NONE) throw apiError(err);
+    } else if (!(generation < 0 && group.members.size === 0)) {
+      const member = group.members.get(memberId);
+      if (!member) throw apiError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${group.groupId}.`);
+      // A stale member epoch is ILLEGAL_GENERATION for transactional commits.
+      if (generation !== member.memberEpoch) throw apiError(ErrorCode.ILLEGAL_GENERATION, `The received generation id ${generation} does not match the expected member epoch ${member.memberEpoch}.`);
+    }
+    const now = this.ctx.clock.now();
+    const records: GroupRecord[] = [];
+    for (const c of candidates) {
+      const metadata = c.req.committedMetadata;
+      if (metadata !== null && (metadata.length > this.ctx.config.offsetMetadataMaxBytes || Buffer.byteLength(metadata, 'utf8') > 0x7fff)) {
+        c.res.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        continue;
+      }
+      const value: OffsetCommitValue = {
+        offset: c.req.committedOffset,
+        leaderEpoch: apiVersion >= 2 ? c.req.committedLeaderEpoch : -1,
+        metadata: metadata ?? '',
+        commitTimestamp: now,
+        expireTimestamp: -1,
+      };
+      records.push({ type: 'OffsetCommit', groupId: req.groupId, topic: c.topic, partition: c.req.partitionIndex, value });
+    }
+    if (records.length > 0) this.ctx.emit(records);
   }
 
   /** Kafka's ConsumerGroup.validateOffsetCommit: member epochs instead of generations. */

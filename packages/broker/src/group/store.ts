@@ -4,11 +4,7 @@
  * back when a shard loads (CoordinatorLoader). The broker implements it over
  * its log of that topic (offsets-topic.ts); tests use MemoryOffsetsTopicStore.
  */
-import type { CoordinatorLoader, PartitionWriter } from '../coordinator';
+import type { CoordinatorStore } from '../coordinator';
 
-export interface OffsetsTopicStore extends PartitionWriter, CoordinatorLoader {
-  /** offsets.topic.num.partitions */
-  readonly partitionCount: number;
-  /** Creates __consumer_offsets (compacted) if it does not exist yet; Kafka does this on first FindCoordinator. */
-  ensureTopic(): Promise<void>;
-}
+/** __consumer_offsets: partitionCount is offsets.topic.num.partitions. */
+export type OffsetsTopicStore = CoordinatorStore;

@@ -1,6 +1,8 @@
 /**
  * DescribeProducers (key 61), v0 (KIP-664): the active idempotent or
  * transactional producers of each partition, from the log's producer state.
+ * Any replica this broker hosts answers (the admin client asks the leader
+ * unless a broker id is given, as kafka-transactions --broker-id does).
  */
 import { ApiKey, ErrorCode } from '@nagare/protocol';
 import { defineHandler } from './types';
@@ -18,7 +20,6 @@ export const describeProducersHandler = defineHandler({
           const out = { partitionIndex: index, errorCode: 0, errorMessage: null as string | null, activeProducers: [] as never[] };
           const part = ctx.services.replicas.get(t.name, index);
           if (!part) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-          if (!part.isLeader) return { ...out, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
           return {
             ...out,
             activeProducers: part.log.producerStates().map((s) => ({

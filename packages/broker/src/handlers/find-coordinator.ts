@@ -4,16 +4,16 @@
  * modulo offsets.topic.num.partitions), answered with that broker's endpoint
  * for the listener the request came in on (this node's advertised one when it
  * leads; else the first advertised one). A partition without a live leader
- * is COORDINATOR_NOT_AVAILABLE. Transactional ids are coordinated by this
- * node (no transaction coordinator partitions yet). v0 asks for a
- * group; v1+ carries a key type (0 group, 1 transaction; others are
- * INVALID_REQUEST); v4+ batches keys (KIP-699). For group keys the
- * `__consumer_offsets` topic is created first, as Kafka does on first use;
- * if that fails the answer is COORDINATOR_NOT_AVAILABLE. An empty key is not
- * an error (Kafka hashes it like any other).
+ * is COORDINATOR_NOT_AVAILABLE. A transactional id's coordinator is likewise
+ * the leader of its `__transaction_state` partition (hash of the id modulo
+ * transaction.state.log.num.partitions). v0 asks for a group; v1+ carries a
+ * key type (0 group, 1 transaction; others are INVALID_REQUEST); v4+ batches
+ * keys (KIP-699). The coordinator's topic is created first, as Kafka does on
+ * first use; if that fails the answer is COORDINATOR_NOT_AVAILABLE. An empty
+ * key is not an error (Kafka hashes it like any other).
  */
 import { ApiKey, ErrorCode, FindCoordinatorResponse } from '@nagare/protocol';
-import { OFFSETS_TOPIC } from '../offsets-topic';
+import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../offsets-topic';
 import { defineHandler, type RequestContext } from './types';
 
 const GROUP = 0;
@@ -35,6 +35,7 @@ export const findCoordinatorHandler = defineHandler({
     let errorCode: number = ErrorCode.NONE;
     if (keyType !== GROUP && keyType !== TRANSACTION) errorCode = ErrorCode.INVALID_REQUEST;
     else if (keyType === GROUP) errorCode = await s.groups.ensureOffsetsTopic();
+    else errorCode = await s.transactions.ensureTopic();
     const node = (key: string) => (errorCode === ErrorCode.NONE ? coordinatorNode(ctx, keyType, key) : { errorCode, node: NO_NODE });
     if (v < 4) {
       // v1-3 carry the error's message: "NONE" on success, as Kafka's Errors.message().
@@ -54,10 +55,10 @@ export const findCoordinatorHandler = defineHandler({
 });
 
 /**
- * The broker that coordinates `key`: for groups, the leader of the group's
- * `__consumer_offsets` partition in the metadata image (this node while the
- * image does not have the topic, as on the first FindCoordinator before the
- * topic is visible); for transactional ids, this node.
+ * The broker that coordinates `key`: the leader of its partition of
+ * `__consumer_offsets` (groups) or `__transaction_state` (transactional
+ * ids) in the metadata image; this node while the image does not have the
+ * topic yet (the first FindCoordinator, before the topic is visible).
  */
 function coordinatorNode(ctx: RequestContext, keyType: number, key: string): { errorCode: number; node: { nodeId: number; host: string; port: number } } {
   const s = ctx.services;
@@ -66,11 +67,12 @@ function coordinatorNode(ctx: RequestContext, keyType: number, key: string): { e
     const ep = listeners.find((e) => e.listener === ctx.conn.listener) ?? listeners[0];
     return ep ? { errorCode: ErrorCode.NONE as number, node: { nodeId: s.nodeId, host: ep.host, port: ep.port } } : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE as number, node: NO_NODE };
   };
-  if (keyType !== GROUP || typeof s.metadata !== 'function') return self();
+  if (typeof s.metadata !== 'function') return self();
   const image = s.metadata();
-  const topic = image.topicsByName.get(OFFSETS_TOPIC);
+  const topic = image.topicsByName.get(keyType === GROUP ? OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC);
   if (!topic) return self();
-  const leader = topic.partitions.get(s.groups.partitionFor(key))?.leader ?? -1;
+  const partition = keyType === GROUP ? s.groups.partitionFor(key) : s.transactions.partitionFor(key);
+  const leader = topic.partitions.get(partition)?.leader ?? -1;
   if (leader === s.nodeId) return self();
   const broker = leader >= 0 ? image.brokers.get(leader) : undefined;
   const ep = broker && !broker.fenced ? (broker.endpoints.find((e) => e.name === ctx.conn.listener) ?? broker.endpoints[0]) : undefined;

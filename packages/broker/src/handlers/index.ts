@@ -18,6 +18,13 @@ import { describeLogDirsHandler } from './describe-log-dirs';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions';
 import { describeProducersHandler } from './describe-producers';
 import { initProducerIdHandler } from './init-producer-id';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn';
+import { endTxnHandler } from './end-txn';
+import { writeTxnMarkersHandler } from './write-txn-markers';
+import { txnOffsetCommitHandler } from './txn-offset-commit';
+import { describeTransactionsHandler } from './describe-transactions';
+import { listTransactionsHandler } from './list-transactions';
 
 export const allHandlers: ApiHandler[] = [
   apiVersionsHandler,
@@ -38,4 +45,11 @@ export const allHandlers: ApiHandler[] = [
   describeTopicPartitionsHandler,
   describeProducersHandler,
   initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ] as ApiHandler[];

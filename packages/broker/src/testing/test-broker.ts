@@ -34,6 +34,9 @@ export async function startTestBroker(props: Record<string, string> = {}, opts: 
     'log.dirs': '/data',
     'offsets.topic.replication.factor': '1',
     'offsets.topic.num.partitions': '3',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'transaction.state.log.num.partitions': '3',
     'group.initial.rebalance.delay.ms': '0',
     ...props,
   });

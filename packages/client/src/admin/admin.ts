@@ -18,6 +18,7 @@ import {
   ApiKey,
   DescribeConfigsResponse,
   DescribeGroupsResponse,
+  DescribeTransactionsResponse,
   ErrorCode,
   KafkaProtocolError,
   RequestByKey,
@@ -261,6 +262,27 @@ export interface ProducerState {
   lastTimestamp: number;
   coordinatorEpoch: number;
   currentTransactionStartOffset: number;
+}
+
+export interface TransactionListing {
+  transactionalId: string;
+  producerId: number;
+  /** The coordinator's state name (Ongoing, PrepareCommit, CompleteAbort, ...). */
+  state: string;
+  coordinatorId: number;
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  coordinatorId: number;
+  state: string;
+  producerId: number;
+  producerEpoch: number;
+  transactionTimeoutMs: number;
+  /** When the current transaction started; null when none is running. */
+  transactionStartTimeMs: number | null;
+  topicPartitions: TopicPartition[];
+  error: KafkaProtocolError | null;
 }
 
 export interface DescribeProducersResult extends TopicPartition {
@@ -604,6 +626,7 @@ export class Admin {
     groupIds: readonly string[],
     deadline: number,
     send: (coordinator: BrokerInfo, groups: string[]) => Promise<Map<string, { code: number; result: T }>>,
+    type: CoordinatorType = CoordinatorType.Group,
   ): Promise<Map<string, { code: number; result: T; coordinator: BrokerInfo | null }>> {
     const out = new Map<string, { code: number; result: T; coordinator: BrokerInfo | null }>();
     let pending = [...new Set(groupIds)];
@@ -615,7 +638,7 @@ export class Admin {
       }
       let coords: Map<string, BrokerInfo>;
       try {
-        coords = await this.cluster.findCoordinators(pending, CoordinatorType.Group, Math.max(1, deadline - this.common.clock.monotonicMs()));
+        coords = await this.cluster.findCoordinators(pending, type, Math.max(1, deadline - this.common.clock.monotonicMs()));
       } catch (e) {
         if (e instanceof KafkaProtocolError && !e.retriable) {
           for (const g of pending) out.set(g, { code: e.code, result: undefined as T, coordinator: null });
@@ -639,7 +662,7 @@ export class Admin {
             res = await send(info, groups);
           } catch (e) {
             if (!isRetriableError(e)) throw e;
-            for (const g of groups) this.cluster.invalidateCoordinator(g);
+            for (const g of groups) this.cluster.invalidateCoordinator(g, type);
             retry.push(...groups);
             return;
           }
@@ -648,7 +671,7 @@ export class Admin {
             if (!r) continue;
             const transient = isCoordinatorError(r.code) || r.code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
             if (transient && this.common.clock.monotonicMs() < deadline) {
-              if (isCoordinatorError(r.code)) this.cluster.invalidateCoordinator(g);
+              if (isCoordinatorError(r.code)) this.cluster.invalidateCoordinator(g, type);
               retry.push(g);
             } else out.set(g, { ...r, coordinator: info });
           }
@@ -916,9 +939,97 @@ export class Admin {
     return requests.map((r) => out.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, lowWatermark: -1, error: this.unresolved(r) });
   }
 
-  async describeProducers(partitions: readonly TopicPartition[], options: CallOptions = {}): Promise<DescribeProducersResult[]> {
+  /**
+   * ListTransactions on every broker (KIP-664): the transactional ids each
+   * coordinates, optionally by state, producer id, and running longer than
+   * `durationFilterMs` (KIP-994, ListTransactions v1).
+   */
+  async listTransactions(
+    options: CallOptions & { stateFilters?: string[]; producerIdFilters?: number[]; durationFilterMs?: number } = {},
+  ): Promise<TransactionListing[]> {
     const deadline = this.deadline(options);
-    const out = await this.onLeaders(partitions, deadline, async (conn, rs) => {
+    await this.retry(deadline, () => this.ensureMetadata());
+    const out: TransactionListing[] = [];
+    await Promise.all(
+      this.cluster.brokerList.map(async (b) => {
+        const res = await this.retry(deadline, async () => {
+          const r = await this.cluster.connection(b.nodeId).request(
+            ApiKey.ListTransactions,
+            () => ({ stateFilters: options.stateFilters ?? [], producerIdFilters: (options.producerIdFilters ?? []).map((p) => BigInt(p)), durationFilter: BigInt(options.durationFilterMs ?? -1) }),
+            options.durationFilterMs !== undefined && options.durationFilterMs >= 0 ? { minVersion: 1 } : {},
+          );
+          if (r.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) throw new KafkaProtocolError(r.errorCode, `ListTransactions on broker ${b.nodeId}`);
+          return r;
+        });
+        if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, `ListTransactions on broker ${b.nodeId}`);
+        for (const t of res.transactionStates) out.push({ transactionalId: t.transactionalId, producerId: Number(t.producerId), state: t.transactionState, coordinatorId: b.nodeId });
+      }),
+    );
+    return out.sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : a.transactionalId > b.transactionalId ? 1 : 0));
+  }
+
+  /** DescribeTransactions for each transactional id, at its coordinator (KIP-664). */
+  async describeTransactions(transactionalIds: readonly string[], options: CallOptions = {}): Promise<TransactionDescription[]> {
+    const deadline = this.deadline(options);
+    const res = await this.onCoordinators<DescribeTransactionsResponse.TransactionState>(
+      transactionalIds,
+      deadline,
+      async (info, ids) => {
+        const conn = this.cluster.coordinatorConnection(info);
+        const r = await conn.request(ApiKey.DescribeTransactions, () => ({ transactionalIds: ids }));
+        return new Map(r.transactionStates.map((t) => [t.transactionalId, { code: t.errorCode, result: t }]));
+      },
+      CoordinatorType.Transaction,
+    );
+    return transactionalIds.map((id) => {
+      const r = res.get(id);
+      const t = r?.result;
+      const code = r?.code ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return {
+        transactionalId: id,
+        coordinatorId: r?.coordinator?.nodeId ?? -1,
+        state: t?.transactionState ?? '',
+        producerId: t ? Number(t.producerId) : -1,
+        producerEpoch: t?.producerEpoch ?? -1,
+        transactionTimeoutMs: t?.transactionTimeoutMs ?? -1,
+        transactionStartTimeMs: t && t.transactionStartTimeMs >= 0n ? Number(t.transactionStartTimeMs) : null,
+        topicPartitions: (t?.topics ?? []).flatMap((x) => x.partitions.map((partition) => ({ topic: x.topic, partition }))),
+        error: err(code, null, `describe transaction ${id}`),
+      };
+    });
+  }
+
+  /**
+   * Aborts a hanging transaction on one partition (KIP-664): an ABORT marker
+   * written by the partition's leader for the producer id and epoch, with the
+   * coordinator epoch DescribeProducers reports (Kafka's AbortTransactionHandler).
+   */
+  async abortTransaction(spec: TopicPartition & { producerId: number; producerEpoch: number; coordinatorEpoch: number }, options: CallOptions = {}): Promise<void> {
+    const deadline = this.deadline(options);
+    const out = await this.onLeaders([spec], deadline, async (conn, rs) => {
+      const res = await conn.request(ApiKey.WriteTxnMarkers, () => ({
+        markers: [
+          {
+            producerId: BigInt(spec.producerId),
+            producerEpoch: spec.producerEpoch,
+            transactionResult: false,
+            coordinatorEpoch: spec.coordinatorEpoch,
+            topics: groupTopics(rs).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
+          },
+        ],
+      }));
+      return res.markers.flatMap((m) => m.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, code: p.errorCode, result: p.errorCode }))));
+    });
+    const code = out.get(tpKey(spec.topic, spec.partition));
+    if (code === undefined) throw this.unresolved(spec);
+    if (code !== ErrorCode.NONE) throw new KafkaProtocolError(code, `abort transaction of producer ${spec.producerId} on ${spec.topic}-${spec.partition}`);
+  }
+
+  /** DescribeProducers on the partitions' leaders, or on one broker's replicas (`brokerId`, as Kafka's DescribeProducersOptions). */
+  async describeProducers(partitions: readonly TopicPartition[], options: CallOptions & { brokerId?: number } = {}): Promise<DescribeProducersResult[]> {
+    const deadline = this.deadline(options);
+    const out = await this.onLeaders(partitions, deadline, async (leaderConn, rs) => {
+      const conn = options.brokerId !== undefined ? this.cluster.connection(options.brokerId) : leaderConn;
       const res = await conn.request(ApiKey.DescribeProducers, () => ({
         topics: groupTopics(rs).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
       }));

@@ -1012,6 +1012,20 @@ export class Consumer {
    * Commits offsets (default: the consumed positions of every assigned
    * partition), retrying retriable errors until `timeoutMs`.
    */
+  /**
+   * The group and this member's place in it (the Java consumer's
+   * groupMetadata()), for a transactional producer's
+   * sendOffsetsToTransaction: the coordinator fences commits of a member
+   * that is no longer in the generation.
+   */
+  groupMetadata(): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
+    const member = this.member;
+    if (!member) throw new NagareError('INVALID_CONFIG', 'groupMetadata() needs a groupId');
+    const grouped = this.mode === 'subscribed';
+    const generationId = grouped ? (member instanceof ConsumerGroupMember ? member.memberEpoch : this.generationForCommit) : -1;
+    return { groupId: member.groupId, generationId, memberId: grouped ? member.memberId : '', groupInstanceId: this.o.groupInstanceId };
+  }
+
   async commitSync(offsets?: readonly TopicPartitionOffset[], timeoutMs = this.o.defaultApiTimeoutMs): Promise<void> {
     const list = offsets ?? this.consumedOffsets();
     if (list.length === 0) return;

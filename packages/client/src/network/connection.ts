@@ -85,6 +85,7 @@ export class BrokerConnection {
   private state: State = 'disconnected';
   private connecting: Promise<void> | null = null;
   private versions = new Map<number, VersionRange>();
+  private features = new Map<string, number>();
   private nextCorrelationId = 1;
   private readonly inFlight = new Map<number, Pending>();
   private readonly waiting: Pending[] = [];
@@ -124,6 +125,11 @@ export class BrokerConnection {
   /** The broker's version range per API key, after connecting. */
   get apiVersions(): ReadonlyMap<number, VersionRange> {
     return this.versions;
+  }
+
+  /** The broker's finalized feature levels (KIP-584: ApiVersions v3+), after connecting. */
+  get finalizedFeatures(): ReadonlyMap<string, number> {
+    return this.features;
   }
 
   onDisconnect(listener: (err: Error) => void): void {
@@ -248,6 +254,7 @@ export class BrokerConnection {
       }
       if (body.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(body.errorCode, `ApiVersions from ${this.address}`);
       this.versions = new Map(body.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
+      this.features = new Map((version >= 3 ? body.finalizedFeatures : []).map((f) => [f.name, f.maxVersionLevel]));
       return;
     }
     throw new NagareError('CONNECTION_FAILED', `could not agree on an ApiVersions version with ${this.address}`);

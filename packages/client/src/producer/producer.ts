@@ -19,6 +19,13 @@
  * KIP-360; older brokers get a fresh producer id), restarts every
  * partition's sequence at 0, re-stamps the unacknowledged batches and
  * retries them.
+ *
+ * With a `transactionalId` the producer is transactional (the Java client's
+ * API): initTransactions(), beginTransaction(), send()s,
+ * sendOffsetsToTransaction(), commitTransaction() / abortTransaction();
+ * see transaction-manager.ts. Its batches are transactional, a partition's
+ * first batch waits until the partition is in the transaction, and a batch
+ * that fails makes the transaction abortable.
  */
 import { NagareError, ScheduledTask, systemScheduler } from '@nagare/common';
 import { ApiKey, ErrorCode, KafkaProtocolError, ProduceRequest, ProduceResponse, isRetriable } from '@nagare/protocol';
@@ -27,6 +34,9 @@ import { Cluster, TopicInfo, isMetadataError } from '../cluster';
 import { CommonClientOptions, ResolvedCommonOptions, checkPositive, resolveCommon } from '../config';
 import { PartitionState, ProducerBatch, RecordMetadata, SendCall, SendCallback, failCall, runCallback } from './batch';
 import { PartitionerFunction, PartitionerOption, STICKY, resolvePartitioner } from './partitioner';
+import { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset } from './transaction-manager';
+
+export type { ConsumerGroupMetadata, TransactionOffset, TransactionState } from './transaction-manager';
 
 export type { RecordMetadata } from './batch';
 
@@ -59,6 +69,10 @@ export interface ProducerOptions extends CommonClientOptions {
   partitioner?: PartitionerOption;
   /** `partitioner.ignore.keys` (false): use the sticky partition for keyed records too. */
   partitionerIgnoreKeys?: boolean;
+  /** `transactional.id`: makes the producer transactional (needs idempotence). */
+  transactionalId?: string;
+  /** `transaction.timeout.ms` (60000): the coordinator aborts a transaction open longer than this. */
+  transactionTimeoutMs?: number;
 }
 
 export type Bytes = Buffer | Uint8Array | string;
@@ -96,6 +110,8 @@ interface ResolvedProducerOptions {
   maxInFlight: number;
   partitioner: PartitionerFunction;
   ignoreKeys: boolean;
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
 }
 
 function resolveProducer(o: ProducerOptions, common: ResolvedCommonOptions): ResolvedProducerOptions {
@@ -104,7 +120,14 @@ function resolveProducer(o: ProducerOptions, common: ResolvedCommonOptions): Res
   if (acks !== -1 && acks !== 0 && acks !== 1) throw new NagareError('INVALID_CONFIG', `acks must be all, -1, 0 or 1, got ${String(acksRaw)}`);
   const maxInFlight = common.maxInFlightRequestsPerConnection;
   let idempotent = o.enableIdempotence ?? true;
-  if (o.enableIdempotence === undefined) {
+  const transactionalId = o.transactionalId ?? null;
+  if (transactionalId !== null && o.enableIdempotence === false) throw new NagareError('INVALID_CONFIG', 'Cannot set a transactional.id without also enabling idempotence.');
+  if (transactionalId === '') throw new NagareError('INVALID_CONFIG', 'transactionalId must not be empty');
+  if (transactionalId !== null && o.enableIdempotence === undefined) {
+    if (acks !== -1) throw new NagareError('INVALID_CONFIG', 'a transactional producer needs acks=all');
+    if (maxInFlight > 5) throw new NagareError('INVALID_CONFIG', 'a transactional producer needs maxInFlightRequestsPerConnection <= 5');
+    if (o.retries === 0) throw new NagareError('INVALID_CONFIG', 'a transactional producer needs retries > 0');
+  } else if (o.enableIdempotence === undefined) {
     // As the Java client: idempotence is on unless a conflicting setting asks otherwise.
     if (acks !== -1 || maxInFlight > 5 || o.retries === 0) idempotent = false;
   } else if (o.enableIdempotence) {
@@ -137,6 +160,8 @@ function resolveProducer(o: ProducerOptions, common: ResolvedCommonOptions): Res
     maxInFlight,
     partitioner: resolvePartitioner(o.partitioner ?? 'default'),
     ignoreKeys: o.partitionerIgnoreKeys ?? false,
+    transactionalId,
+    transactionTimeoutMs: checkPositive('transactionTimeoutMs', o.transactionTimeoutMs ?? 60000, false),
   };
 }
 
@@ -192,12 +217,103 @@ export class Producer {
   private timerAt = Infinity;
   private waitingForTopics = new Set<string>();
   private readonly immediate: boolean;
+  /** The transactional side (null for non-transactional producers). */
+  private readonly txn: TransactionManager | null;
 
   constructor(options: ProducerOptions) {
     this.common = resolveCommon(options, 'producer');
     this.o = resolveProducer(options, this.common);
     this.cluster = new Cluster(this.common, true);
     this.immediate = this.common.scheduler === systemScheduler;
+    this.txn =
+      this.o.transactionalId === null
+        ? null
+        : new TransactionManager(
+            this.o.transactionalId,
+            this.o.transactionTimeoutMs,
+            this.cluster,
+            this.common,
+            {
+              producerIdAndEpoch: () => ({ producerId: this.producerId, producerEpoch: this.producerEpoch }),
+              setProducerIdAndEpoch: (id, epoch) => {
+                this.producerId = id;
+                this.producerEpoch = epoch;
+                this.resequenceAll();
+              },
+              flushAll: () => this.flush(),
+              abortUndrainedBatches: (err) => this.abortUndrainedBatches(err),
+              wakeup: () => this.wakeup(),
+            },
+            this.o.maxBlockMs,
+          );
+  }
+
+  // ---- transactions (the Java client's API) -------------------------------
+
+  /** The transactional id, or null. */
+  get transactionalId(): string | null {
+    return this.o.transactionalId;
+  }
+
+  /** Where the transaction stands (transactional producers). */
+  get transactionState(): string | null {
+    return this.txn?.state ?? null;
+  }
+
+  /** Whether transactions run with transaction.version 2 (KIP-890 part 2). */
+  get transactionV2(): boolean {
+    return this.txn?.v2 ?? false;
+  }
+
+  private requireTxn(what: string): TransactionManager {
+    if (!this.txn) throw new NagareError('INVALID_CONFIG', `Cannot use transactional methods without enabling transactions by setting the transactionalId (${what})`);
+    if (this.closed || this.closing) throw new NagareError('CLIENT_CLOSED', 'the producer is closed');
+    return this.txn;
+  }
+
+  /**
+   * Registers the transactional id with its coordinator: gets the producer
+   * id and a new epoch, fencing earlier producers with the same id and
+   * completing (aborting) any transaction they left open.
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.requireTxn('initTransactions');
+    await this.cluster.refresh().catch(() => undefined);
+    await txn.initTransactions();
+  }
+
+  /** Starts a transaction: records sent from now on belong to it. */
+  beginTransaction(): void {
+    this.requireTxn('beginTransaction').beginTransaction();
+  }
+
+  /**
+   * Commits consumer offsets in the transaction: they become the group's
+   * committed offsets only if the transaction commits. `offsets` are the
+   * next offsets to consume.
+   */
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], groupMetadata: ConsumerGroupMetadata | string): Promise<void> {
+    const group = typeof groupMetadata === 'string' ? { groupId: groupMetadata } : groupMetadata;
+    return this.requireTxn('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, group);
+  }
+
+  /** Sends what is left of the transaction and commits it; throws (and the transaction must be aborted) if any of it failed. */
+  commitTransaction(): Promise<void> {
+    return this.requireTxn('commitTransaction').commitTransaction();
+  }
+
+  /** Aborts the transaction: unsent records fail, nothing of it becomes visible to read_committed consumers. */
+  abortTransaction(): Promise<void> {
+    return this.requireTxn('abortTransaction').abortTransaction();
+  }
+
+  /** Fails every batch not sent yet (and sends still waiting for metadata), then waits for those in flight. */
+  private async abortUndrainedBatches(err: Error): Promise<void> {
+    for (const ps of [...this.active]) for (const b of [...ps.queue]) if (!ps.inFlight.includes(b)) this.failBatch(b, err);
+    for (const p of this.pending.splice(0)) failCall(p.call, err);
+    const waits: Promise<void>[] = [];
+    for (const ps of this.active) for (const b of ps.inFlight) waits.push(b.whenDone());
+    await Promise.all(waits);
   }
 
   /** Whether this producer is idempotent (after resolving defaults). */
@@ -213,7 +329,7 @@ export class Producer {
   /** Connects and loads cluster metadata (optional: send() does it on demand). */
   async connect(): Promise<void> {
     await this.cluster.refresh();
-    if (this.o.idempotent) await this.ensureProducerId();
+    if (this.o.idempotent && !this.txn) await this.ensureProducerId();
   }
 
   /** Sends one record; resolves with its partition, offset and timestamp once acknowledged. */
@@ -239,6 +355,14 @@ export class Producer {
       queueMicrotask(() => runCallback(callback, err, null));
       return;
     }
+    if (this.txn) {
+      try {
+        this.txn.failIfNotReadyForSend();
+      } catch (e) {
+        queueMicrotask(() => runCallback(callback, e as Error, null));
+        return;
+      }
+    }
     const now = this.common.clock.now();
     if (this.pending.length === 0 && this.bufferedBytes < this.o.bufferMemory) {
       const topic = this.cluster.topic(record.topic);
@@ -260,6 +384,13 @@ export class Producer {
   private sendMany(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     if (this.closing || this.closed) return Promise.reject(new NagareError('CLIENT_CLOSED', 'the producer is closed'));
     if (this.fatalError) return Promise.reject(this.fatalError);
+    if (this.txn) {
+      try {
+        this.txn.failIfNotReadyForSend();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     if (records.length === 0) return Promise.resolve([]);
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const call: SendCall = { results: new Array(records.length), remaining: records.length, resolve, reject, callback: null, settled: false };
@@ -449,6 +580,7 @@ export class Producer {
         compression: this.o.compression,
         compressionLevel: this.o.compressionLevel,
         maxBytes: this.o.batchSize,
+        isTransactional: this.txn !== null,
       });
     const batch = new ProducerBatch(ps, builder, this.common.clock.monotonicMs());
     ps.queue.push(batch);
@@ -557,6 +689,11 @@ export class Producer {
   }
 
   private requestEpochBump(reason: string): void {
+    if (this.txn) {
+      // In a transaction the sequences are repaired by aborting it and bumping the epoch then.
+      this.txn.abortable(new NagareError('CLIENT_CLOSED', `the transaction cannot complete: ${reason}`), true);
+      return;
+    }
     if (!this.o.idempotent || this.bumpRequested) return;
     this.common.logger.info({ reason, producerId: this.producerId, epoch: this.producerEpoch }, 'bumping the producer epoch');
     this.bumpRequested = true;
@@ -567,7 +704,15 @@ export class Producer {
     const now = this.common.clock.monotonicMs();
     this.expirePending(now);
     this.expireBatches(now);
-    if (this.o.idempotent && (this.producerId < 0 || this.bumpRequested)) {
+    const txn = this.txn;
+    if (txn) {
+      if (this.producerId < 0) return;
+      if (txn.state === 'ABORTABLE_ERROR' || txn.state === 'FATAL_ERROR') {
+        // As the Java client's sender: what was not sent fails with the transaction's error.
+        const err = txn.lastError ?? new NagareError('CLIENT_CLOSED', 'the transaction failed');
+        for (const ps of [...this.active]) for (const b of [...ps.queue]) if (!ps.inFlight.includes(b)) this.failBatch(b, err);
+      }
+    } else if (this.o.idempotent && (this.producerId < 0 || this.bumpRequested)) {
       if (this.bumpRequested && this.inFlightRequests > 0) return; // resumes when the last response is in
       if (this.active.size > 0) this.ensureProducerId().catch(() => undefined);
       return;
@@ -592,6 +737,7 @@ export class Producer {
           continue;
         }
         if (head.attempts > 0 && ps.inFlight.length > 0) continue;
+        if (txn && !txn.canSend(ps.topic, ps.partition)) continue;
         if (ps.inFlight.length > 0 && (this.o.idempotent ? ps.inFlight.length >= Math.min(5, this.o.maxInFlight) : this.o.maxInFlight === 1)) continue;
         const leader = this.cluster.leaderOf(ps.topic, ps.partition);
         if (leader < 0) {
@@ -655,7 +801,7 @@ export class Producer {
       parts.push({ index: b.partition.partition, records: b.buffer });
     }
     const request: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: this.o.transactionalId,
       acks: this.o.acks,
       timeoutMs: this.common.requestTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
@@ -672,7 +818,7 @@ export class Producer {
     }
     const expectResponse = this.o.acks !== 0;
     conn
-      .request(ApiKey.Produce, () => request, { minVersion: 3, expectResponse })
+      .request(ApiKey.Produce, () => request, this.produceVersions(expectResponse))
       .then(
         (res) => {
           this.onRequestDone(node);
@@ -689,6 +835,12 @@ export class Producer {
       )
       .finally(() => this.wakeup());
     return true;
+  }
+
+  /** Produce v12 carries KIP-890 part 2 transactions; transactions of earlier versions must stay at v11 or below. */
+  private produceVersions(expectResponse: boolean): { minVersion: number; maxVersion?: number; expectResponse: boolean } {
+    if (!this.txn) return { minVersion: 3, expectResponse };
+    return this.txn.v2 ? { minVersion: 12, expectResponse } : { minVersion: 3, maxVersion: 11, expectResponse };
   }
 
   private onRequestDone(node: number): void {
@@ -713,6 +865,19 @@ export class Producer {
       }
       const err = new KafkaProtocolError(code, r.errorMessage ?? `${b.partition.topic}-${b.partition.partition}`);
       if (isMetadataError(code)) this.cluster.requestUpdate();
+      if (this.txn) {
+        if (code === ErrorCode.PRODUCER_FENCED || code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED || code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED) {
+          // Fenced by a newer producer with the same transactional id (or not allowed at all): fatal.
+          this.txn.fatal(err);
+          this.failBatch(b, err);
+          continue;
+        }
+        if (code === ErrorCode.TRANSACTION_ABORTABLE || code === ErrorCode.INVALID_TXN_STATE) {
+          this.txn.abortable(err);
+          this.failBatch(b, err);
+          continue;
+        }
+      }
       if (this.o.idempotent && code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
         // Not the next expected batch: an earlier one failed and is being retried; else a real gap.
         const ps = b.partition;
@@ -739,6 +904,7 @@ export class Producer {
     const retriable = forceRetriable || (err instanceof KafkaProtocolError ? isRetriable(err.code) : err instanceof NagareError && err.retriable);
     const expired = now - b.createdAt >= this.o.deliveryTimeoutMs;
     if (retriable && !expired && b.attempts < this.o.retries && !this.closed && !this.fatalError) {
+      this.common.logger.debug({ topic: ps.topic, partition: ps.partition, attempt: b.attempts + 1, err: err.message }, 'retrying a batch');
       b.attempts++;
       b.retryAt = now + this.common.retryBackoff.backoff(b.attempts - 1);
       ps.requeue(b);
@@ -751,6 +917,7 @@ export class Producer {
         : err;
     // A sequenced batch that is given up leaves a gap: later batches need a new epoch.
     if (this.o.idempotent && b.baseSequence >= 0) this.requestEpochBump(`failed batch: ${err.message}`);
+    else if (this.txn) this.txn.abortable(finalErr);
     this.failBatch(b, finalErr);
   }
 
