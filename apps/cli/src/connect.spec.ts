@@ -50,13 +50,17 @@ afterAll(async () => {
   await cleanupAll();
 });
 
-test('plugins: the FileStream connectors as a table; --all adds converters, transformations and predicates', async () => {
+test('plugins: the bundled connectors as a table; --all adds converters, transformations and predicates', async () => {
   const r = await nagare('plugins');
   expect(r).toMatchObject({ code: 0, stderr: '' });
   expect(r.stdout).toBe(
-    'CLASS                                                    TYPE    VERSION\n' +
-      'org.apache.kafka.connect.file.FileStreamSinkConnector    sink    0.1.0\n' +
-      'org.apache.kafka.connect.file.FileStreamSourceConnector  source  0.1.0\n',
+    'CLASS                                                          TYPE    VERSION\n' +
+      'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector  sink    0.1.0\n' +
+      'io.confluent.connect.jdbc.JdbcSinkConnector                    sink    0.1.0\n' +
+      'io.confluent.connect.jdbc.JdbcSourceConnector                  source  0.1.0\n' +
+      'io.debezium.connector.postgresql.PostgresConnector             source  0.1.0\n' +
+      'org.apache.kafka.connect.file.FileStreamSinkConnector          sink    0.1.0\n' +
+      'org.apache.kafka.connect.file.FileStreamSourceConnector        source  0.1.0\n',
   );
   const all = (await nagareJson('plugins', '--all')) as Array<{ class: string; type: string }>;
   const types = new Set(all.map((p) => p.type));

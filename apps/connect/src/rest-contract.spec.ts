@@ -399,6 +399,10 @@ describe('connector-plugins', () => {
     const list = await call(follower, 'GET', '/connector-plugins');
     expect(list.status).toBe(200);
     expect(list.body).toEqual([
+      { class: 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector', type: 'sink', version: expect.any(String) },
+      { class: 'io.confluent.connect.jdbc.JdbcSinkConnector', type: 'sink', version: expect.any(String) },
+      { class: 'io.confluent.connect.jdbc.JdbcSourceConnector', type: 'source', version: expect.any(String) },
+      { class: 'io.debezium.connector.postgresql.PostgresConnector', type: 'source', version: expect.any(String) },
       { class: 'org.apache.kafka.connect.file.FileStreamSinkConnector', type: 'sink', version: expect.any(String) },
       { class: 'org.apache.kafka.connect.file.FileStreamSourceConnector', type: 'source', version: expect.any(String) },
     ]);
