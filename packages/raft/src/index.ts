@@ -7,3 +7,4 @@ export { quorumStateToJson, quorumStateFromJson, EMPTY_QUORUM_STATE } from './qu
 export * from './wire';
 export { runSimulation, replayCommand, InvariantViolation } from './sim/simulation';
 export type { SimOptions, SimResult, SimStats } from './sim/simulation';
+export * from './voter-set';

@@ -10,8 +10,9 @@
  * commit of that offset); no node truncates below what it applied; every node's state machine
  * (a hash chain over the applied entries) equals the replay of the committed log.
  */
+import { ErrorCode } from '@nagare/protocol';
 import { RaftNode, type RaftConfig, type UnsafeRaftOptions } from '../raft-node';
-import type { LogEntry, LogOp, QuorumStateData, RaftMessage, Ready, Snapshot } from '../types';
+import type { LogEntry, LogOp, QuorumStateData, RaftMessage, Ready, Snapshot, Voter } from '../types';
 import { EventHeap } from './heap';
 import { Prng } from './prng';
 
@@ -24,6 +25,12 @@ export interface SimOptions {
   /** After healing, a leader must commit a new entry on every node within this simulated time. */
   readonly livenessBoundMs?: number;
   readonly preVote?: boolean;
+  /**
+   * KIP-853: a dynamic quorum. The voters start from a bootstrap checkpoint (kraft.version 1, as
+   * `storage format --initial-controllers` writes it); observers know only the bootstrap servers;
+   * the leader adds caught-up observers as voters and removes voters (AddRaftVoter/RemoveRaftVoter).
+   */
+  readonly dynamic?: boolean;
   readonly unsafe?: UnsafeRaftOptions;
 }
 
@@ -40,6 +47,8 @@ export interface SimStats {
   snapshotsInstalled: number;
   resignations: number;
   partitions: number;
+  votersAdded: number;
+  votersRemoved: number;
   simulatedMs: number;
 }
 
@@ -70,7 +79,9 @@ interface AppState {
 
 interface Host {
   readonly id: number;
+  /** One of the initial voters (formatted with the voter set in a dynamic quorum). */
   readonly voter: boolean;
+  readonly directoryId: string;
   node: RaftNode | undefined;
   disk: DiskState;
   app: AppState;
@@ -122,6 +133,7 @@ export function replayCommand(o: SimOptions): string {
   const parts = [`npm run sim -- --seed ${o.seed} --voters ${o.voters ?? 3} --observers ${o.observers ?? 0}`];
   if (o.chaosMs !== undefined) parts.push(`--chaos-ms ${o.chaosMs}`);
   if (o.preVote === false) parts.push('--no-pre-vote');
+  if (o.dynamic === true) parts.push('--dynamic');
   for (const [k, v] of Object.entries(o.unsafe ?? {})) if (v === true) parts.push(`--unsafe ${k}`);
   return parts.join(' ');
 }
@@ -154,6 +166,8 @@ class Simulation {
     snapshotsInstalled: 0,
     resignations: 0,
     partitions: 0,
+    votersAdded: 0,
+    votersRemoved: 0,
     simulatedMs: 0,
   };
   private readonly rng: Prng;
@@ -197,9 +211,12 @@ class Simulation {
     const nObservers = o.observers ?? 0;
     for (let i = 1; i <= nVoters; i++) this.voterIds.push(i);
     for (let id = 1; id <= nVoters + nObservers; id++) {
+      const voter = id <= nVoters;
+      const directoryId = `dir${String(id).padStart(19, '0')}`;
       const h: Host = {
         id,
-        voter: id <= nVoters,
+        voter,
+        directoryId,
         node: undefined,
         disk: { start: 0, entries: [] },
         app: { offset: 0, hash: 0 },
@@ -208,15 +225,28 @@ class Simulation {
         snapshotEvery: this.rng.int(15, 60),
       };
       this.hosts.push(h);
-      this.boot(h);
     }
+    if (o.dynamic === true) {
+      // The bootstrap checkpoint of `--initial-controllers`: the voter set at kraft.version 1, on the voters only.
+      this.initialVoters = this.hosts.filter((h) => h.voter).map((h) => ({ id: h.id, directoryId: h.directoryId, endpoints: [] }));
+      for (const h of this.hosts) {
+        if (h.voter) h.disk.snapshot = { id: { endOffset: 0, epoch: 0 }, data: encodeApp({ offset: 0, hash: 0 }), kraftVersion: 1, voters: this.initialVoters };
+      }
+    }
+    for (const h of this.hosts) this.boot(h);
   }
+
+  private initialVoters: Voter[] = [];
 
   private config(h: Host): RaftConfig {
     const r = this.rng.fork();
+    const dynamic = this.o.dynamic === true;
     return {
       nodeId: h.id,
-      voters: this.voterIds,
+      voters: dynamic ? [] : this.voterIds,
+      directoryId: dynamic ? h.directoryId : undefined,
+      // controller.quorum.bootstrap.servers: pseudo ids -2, -3, ... for the initial voters
+      bootstrapServers: dynamic ? this.voterIds.map((_, i) => -(i + 2)) : undefined,
       random: () => r.next(),
       electionTimeoutMs: 100,
       electionBackoffMaxMs: 100,
@@ -225,7 +255,8 @@ class Simulation {
       retryBackoffMs: 10,
       fetchMaxWaitMs: 40,
       maxFetchEntries: 8,
-      snapshotChunkBytes: 10,
+      // Several chunks per snapshot (the voter set makes dynamic-quorum snapshots larger).
+      snapshotChunkBytes: dynamic ? 96 : 10,
       preVote: this.o.preVote,
       unsafe: this.o.unsafe,
     };
@@ -357,8 +388,30 @@ class Simulation {
         leader.node.resign(this.now);
         this.drain(leader);
       }
+    } else if (roll < 0.95 && this.o.dynamic === true) {
+      this.reconfigure();
     }
     this.push({ time: this.now + f.int(30, 250), kind: 'fault' });
+  }
+
+  /** KIP-853: the leader adds an observer as a voter, or removes a voter (errors are fine: not caught up, change pending, ...). */
+  private reconfigure(): void {
+    const leader = this.hosts.find((h) => h.node?.role === 'leader');
+    const node = leader?.node;
+    if (leader === undefined || node === undefined) return;
+    const voters = node.latestVoters();
+    const observers = this.hosts.filter((h) => !voters.some((v) => v.id === h.id));
+    const f = this.faults;
+    if (observers.length > 0 && (voters.length <= 1 || f.chance(0.5))) {
+      const h = f.pick(observers);
+      const r = node.addVoter({ id: h.id, directoryId: h.directoryId, endpoints: [] }, this.now);
+      if (r.errorCode === ErrorCode.NONE) this.stats.votersAdded++;
+    } else if (voters.length > 1) {
+      const v = f.pick([...voters]);
+      const r = node.removeVoter(v.id, v.directoryId, this.now);
+      if (r.errorCode === ErrorCode.NONE) this.stats.votersRemoved++;
+    }
+    this.drain(leader);
   }
 
   private crash(h: Host, lossy: boolean): void {
@@ -400,6 +453,10 @@ class Simulation {
       node.advance(ready);
       if (ready.applySnapshot !== undefined) this.loadSnapshot(h, ready.applySnapshot);
       for (const e of ready.committed) this.apply(h, e);
+      const last = ready.committed[ready.committed.length - 1];
+      if (last?.batchEnd !== undefined && last.batchEnd > last.offset + 1) {
+        throw new InvariantViolation(`node ${h.id}: committed up to ${last.offset + 1}, inside a batch that ends at ${last.batchEnd}`);
+      }
       for (const m of ready.messages) this.send(m);
       this.checkLeader(h, node);
       this.maybeSnapshot(h, node);
@@ -427,8 +484,10 @@ class Simulation {
       for (let i = 0; i < keep; i++) {
         const op = ready.logOps[i];
         if (i === keep - 1 && op.type === 'append' && op.entries.length > 1) {
-          // a torn append: only the first entries made it
-          this.applyOp(h, { type: 'append', entries: op.entries.slice(0, this.faults.int(1, op.entries.length - 1)) });
+          // A torn append: only the first batches made it (a torn batch fails its CRC and is dropped at recovery).
+          const cuts = op.entries.map((e, j) => j + 1).filter((j) => j < op.entries.length && (op.entries[j - 1].batchEnd ?? 0) <= op.entries[j].offset);
+          const cut = cuts.length > 0 ? this.faults.pick([0, ...cuts]) : 0;
+          this.applyOp(h, { type: 'append', entries: op.entries.slice(0, cut) });
         } else {
           this.applyOp(h, op);
         }
@@ -469,6 +528,7 @@ class Simulation {
   }
 
   private send(m: RaftMessage): void {
+    if (m.to < 0) m = { ...m, to: this.voterIds[-m.to - 2] };
     this.stats.messages++;
     if (this.blocked(m.from, m.to) || (!this.healed && this.net.chance(this.lossRate))) {
       this.stats.dropped++;
