@@ -4,7 +4,7 @@
  * record type, unsigned varint record version, then the record itself. Using
  * Kafka's own formats keeps `__cluster_metadata` readable by Kafka's tools.
  */
-import { MessageCodec, ProtocolDecodeError, Reader, Writer, sizeOfUvarint, sizeState } from '@nagare/protocol';
+import { MessageCodec, ProtocolDecodeError, Reader, Writer, newSizeContext, sizeOfUvarint } from '@nagare/protocol';
 import { METADATA_RECORD_CODECS, MetadataRecordType } from './generated/record-types';
 import type * as R from './generated/records';
 
@@ -35,10 +35,10 @@ function codecFor(type: number): MessageCodec<unknown> {
 
 export function encodeMetadataRecord(record: MetadataRecord): Buffer {
   const codec = codecFor(record.type);
-  sizeState.external = 0;
-  const body = codec.size(record.data, record.version);
+  const s = newSizeContext();
+  const body = codec.size(record.data, record.version, s);
   const size = sizeOfUvarint(METADATA_FRAME_VERSION) + sizeOfUvarint(record.type) + sizeOfUvarint(record.version) + body;
-  const w = new Writer(size - sizeState.external);
+  const w = new Writer(size - s.external);
   w.uvarint(METADATA_FRAME_VERSION);
   w.uvarint(record.type);
   w.uvarint(record.version);
