@@ -49,6 +49,8 @@ export class OffsetsTopic implements OffsetsTopicStore {
       7,
     );
     const r = res.topics[0];
+    // The controller committed it; this broker's image has it once it replays the records.
+    if (r.errorCode === 0 || r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) await this.services.waitForTopics?.([OFFSETS_TOPIC], 5000);
     if (r.errorCode !== 0 && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
       const hint = r.errorCode === ErrorCode.INVALID_REPLICATION_FACTOR ? ' (set offsets.topic.replication.factor=1 on a single node)' : '';
       this.services.logger.error({ error: r.errorMessage }, `could not create ${OFFSETS_TOPIC}${hint}`);

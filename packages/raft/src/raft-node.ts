@@ -273,6 +273,8 @@ export class RaftNode {
     }
     this.outLeaderChange = { leaderId: this._leaderId, epoch: this._epoch };
     this.booting = false;
+    // KafkaRaftClient.initialize: the only voter does not wait for an election timeout.
+    if (this.isVoter && this.voters.length === 1 && this._role !== 'leader') this.startElection();
   }
 
   // ---- read-only views ----

@@ -1,7 +1,8 @@
 /**
- * FindCoordinator (key 10), v0-6. This node coordinates every group and
- * transactional id, so the answer is this node's endpoint for the listener
- * the request came in on (else the first advertised one). v0 asks for a
+ * FindCoordinator (key 10), v0-6. A group's coordinator is the broker that
+ * leads the group's `__consumer_offsets` partition (COORDINATOR_NOT_AVAILABLE
+ * while it has no leader); this node coordinates transactional ids. The
+ * endpoint is the one for the listener the request came in on (else the first). v0 asks for a
  * group; v1+ carries a key type (0 group, 1 transaction; others are
  * INVALID_REQUEST); v4+ batches keys (KIP-699). For group keys the
  * `__consumer_offsets` topic is created first, as Kafka does on first use;
@@ -9,6 +10,7 @@
  * an error (Kafka hashes it like any other).
  */
 import { ApiKey, ErrorCode, FindCoordinatorResponse } from '@nagare/protocol';
+import { OFFSETS_TOPIC } from '../offsets-topic';
 import { defineHandler } from './types';
 
 const GROUP = 0;
@@ -30,18 +32,40 @@ export const findCoordinatorHandler = defineHandler({
     let errorCode: number = ErrorCode.NONE;
     if (keyType !== GROUP && keyType !== TRANSACTION) errorCode = ErrorCode.INVALID_REQUEST;
     else if (keyType === GROUP) errorCode = await s.groups.ensureOffsetsTopic();
-    const listeners = s.config.advertisedListeners;
-    const ep = listeners.find((e) => e.listener === ctx.conn.listener) ?? listeners[0];
-    if (errorCode === ErrorCode.NONE && !ep) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const node = errorCode === ErrorCode.NONE ? { nodeId: s.nodeId, host: ep!.host, port: ep!.port } : NO_NODE;
+    // A group's coordinator is the leader of its __consumer_offsets partition; transactional ids are
+    // coordinated here (nagare has no transaction coordinator yet).
+    const offsets = typeof s.metadata === 'function' ? s.metadata().topicsByName.get(OFFSETS_TOPIC) : undefined;
+    const image = offsets !== undefined ? s.metadata() : undefined;
+    const coordinatorOf = (key: string): { nodeId: number; host: string; port: number } | undefined => {
+      if (keyType !== GROUP || offsets === undefined || image === undefined) {
+        // Transactional ids, or an offsets topic this node's image does not hold (yet): this node.
+        const own = s.config.advertisedListeners;
+        const ep = own.find((e) => e.listener === ctx.conn.listener) ?? own[0];
+        return ep ? { nodeId: s.nodeId, host: ep.host, port: ep.port } : undefined;
+      }
+      const leader = offsets.partitions.get(s.groups.partitionFor(key))?.leader ?? -1;
+      const b = image.brokers.get(leader);
+      if (b === undefined || b.fenced) return undefined;
+      const ep = b.endpoints.find((e) => e.name === ctx.conn.listener) ?? b.endpoints[0];
+      return ep ? { nodeId: b.id, host: ep.host, port: ep.port } : undefined;
+    };
+    const answer = (key: string) => {
+      if (errorCode !== ErrorCode.NONE) return { node: NO_NODE, errorCode };
+      const n = coordinatorOf(key);
+      return n ? { node: n, errorCode: ErrorCode.NONE as number } : { node: NO_NODE, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE as number };
+    };
     if (v < 4) {
+      const a = answer(req.key);
       // v1-3 carry the error's message: "NONE" on success, as Kafka's Errors.message().
-      const message = errorCode === ErrorCode.NONE ? 'NONE' : errorCode === ErrorCode.INVALID_REQUEST ? INVALID_REQUEST_MESSAGE : NOT_AVAILABLE_MESSAGE;
-      return { throttleTimeMs: 0, errorCode, errorMessage: v >= 1 ? message : null, ...node, coordinators: [] };
+      const message = a.errorCode === ErrorCode.NONE ? 'NONE' : a.errorCode === ErrorCode.INVALID_REQUEST ? INVALID_REQUEST_MESSAGE : NOT_AVAILABLE_MESSAGE;
+      return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: v >= 1 ? message : null, ...a.node, coordinators: [] };
     }
     // v4+: Kafka sets a message only when failing the whole request (an unknown key type).
     const errorMessage = errorCode === ErrorCode.INVALID_REQUEST ? INVALID_REQUEST_MESSAGE : null;
-    const coordinators: FindCoordinatorResponse.Coordinator[] = req.coordinatorKeys.map((key) => ({ key, ...node, errorCode, errorMessage }));
+    const coordinators: FindCoordinatorResponse.Coordinator[] = req.coordinatorKeys.map((key) => {
+      const a = answer(key);
+      return { key, ...a.node, errorCode: a.errorCode, errorMessage };
+    });
     return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators };
   },
 });

@@ -18,6 +18,14 @@ import { describeLogDirsHandler } from './describe-log-dirs';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions';
 import { describeProducersHandler } from './describe-producers';
 import { initProducerIdHandler } from './init-producer-id';
+import { electLeadersHandler } from './elect-leaders';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments';
+import { describeQuorumHandler } from './describe-quorum';
+import { unregisterBrokerHandler } from './unregister-broker';
+import { addRaftVoterHandler } from './add-raft-voter';
+import { removeRaftVoterHandler } from './remove-raft-voter';
+
 
 export const allHandlers: ApiHandler[] = [
   apiVersionsHandler,
@@ -38,4 +46,11 @@ export const allHandlers: ApiHandler[] = [
   describeTopicPartitionsHandler,
   describeProducersHandler,
   initProducerIdHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  describeQuorumHandler,
+  unregisterBrokerHandler,
+  addRaftVoterHandler,
+  removeRaftVoterHandler,
 ] as ApiHandler[];
