@@ -38,6 +38,8 @@ export interface HeartbeatInput {
 
 interface Session {
   lastContactMs: number;
+  /** False for a session this controller only assumed at activation (it has not heard from the broker yet). */
+  heardFrom: boolean;
   metadataOffset: number;
   /** The offset at which the broker entered controlled shutdown (-1 when not). */
   controlledShutdownOffset: number;
@@ -72,7 +74,7 @@ export class ClusterControl {
   /** A new active controller gives every registered broker a fresh session (Kafka's activation). */
   activate(image: MetadataImage, nowMs: number): void {
     this.sessions.clear();
-    for (const id of image.brokers.keys()) this.sessions.set(id, { lastContactMs: nowMs, metadataOffset: -1, controlledShutdownOffset: -1 });
+    for (const id of image.brokers.keys()) this.sessions.set(id, { lastContactMs: nowMs, heardFrom: false, metadataOffset: -1, controlledShutdownOffset: -1 });
   }
 
   deactivate(): void {
@@ -82,6 +84,17 @@ export class ClusterControl {
   hasValidSession(id: number, nowMs: number): boolean {
     const s = this.sessions.get(id);
     return s !== undefined && nowMs - s.lastContactMs < this.o.sessionTimeoutMs;
+  }
+
+  /**
+   * Whether another incarnation of this broker is known to be alive: a session this controller
+   * heard from within the timeout. (Kafka also counts sessions assumed at activation, which makes a
+   * broker restarted right after its controller wait out the whole session timeout; nagare lets it
+   * register, and a live old incarnation finds its epoch stale at its next heartbeat.)
+   */
+  private otherIncarnationAlive(id: number, nowMs: number): boolean {
+    const s = this.sessions.get(id);
+    return s !== undefined && s.heardFrom && nowMs - s.lastContactMs < this.o.sessionTimeoutMs;
   }
 
   /** Kafka's checkBrokerEpoch: STALE_BROKER_EPOCH when the broker is unknown or re-registered since. */
@@ -101,7 +114,7 @@ export class ClusterControl {
       throw new ControlError(ErrorCode.INCONSISTENT_CLUSTER_ID, `Expected cluster ID ${this.o.clusterId}, but got cluster ID ${req.clusterId}`);
     }
     const existing = image.brokers.get(req.brokerId);
-    if (existing !== undefined && this.hasValidSession(req.brokerId, nowMs) && existing.incarnationId !== req.incarnationId) {
+    if (existing !== undefined && !existing.fenced && this.otherIncarnationAlive(req.brokerId, nowMs) && existing.incarnationId !== req.incarnationId) {
       throw new ControlError(ErrorCode.DUPLICATE_BROKER_REGISTRATION, 'Another broker is registered with that broker id.');
     }
     if (req.isMigratingZkBroker) throw new ControlError(ErrorCode.BROKER_ID_NOT_REGISTERED, 'Controller does not support registering ZK brokers.');
@@ -140,9 +153,10 @@ export class ClusterControl {
 
   touch(id: number, nowMs: number, metadataOffset: number): void {
     const s = this.sessions.get(id);
-    if (s === undefined) this.sessions.set(id, { lastContactMs: nowMs, metadataOffset, controlledShutdownOffset: -1 });
+    if (s === undefined) this.sessions.set(id, { lastContactMs: nowMs, heardFrom: true, metadataOffset, controlledShutdownOffset: -1 });
     else {
       s.lastContactMs = nowMs;
+      s.heardFrom = true;
       if (metadataOffset >= 0) s.metadataOffset = metadataOffset;
     }
   }
@@ -199,7 +213,7 @@ export class ClusterControl {
       if (b.fenced) continue;
       const s = this.sessions.get(b.id);
       if (s === undefined) {
-        this.sessions.set(b.id, { lastContactMs: nowMs, metadataOffset: -1, controlledShutdownOffset: -1 });
+        this.sessions.set(b.id, { lastContactMs: nowMs, heardFrom: false, metadataOffset: -1, controlledShutdownOffset: -1 });
         continue;
       }
       if (nowMs - s.lastContactMs >= this.o.sessionTimeoutMs) out.push(b.id);

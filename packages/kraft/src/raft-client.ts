@@ -288,6 +288,11 @@ export class RaftClient {
     return this.core.describeQuorum(this.now());
   }
 
+  /** This node's own controller endpoints (the ports actually bound). */
+  localEndpoints(): VoterEndpoint[] {
+    return [...this.config.localEndpoints];
+  }
+
   /** The controller endpoints of the voters: from the voter set (KIP-853), else `controller.quorum.voters`. */
   voterEndpoints(): Map<number, VoterEndpoint[]> {
     const out = new Map<number, VoterEndpoint[]>();
@@ -298,7 +303,6 @@ export class RaftClient {
         if (s !== undefined) out.set(v.id, [{ name: this.config.listenerName, host: s.host, port: s.port }]);
       }
     }
-    if (this.core.isVoter && this.config.localEndpoints.length > 0) out.set(this.nodeId, [...this.config.localEndpoints]);
     return out;
   }
 

@@ -156,6 +156,28 @@ export interface ClusterDescription {
   clusterId: string | null;
   controller: BrokerInfo | null;
   brokers: BrokerInfo[];
+  /** The controller id as the cluster reported it (the controller may not be among `brokers`). */
+  controllerId?: number;
+}
+
+/** Admin.describeMetadataQuorum (KIP-836): one replica of the `__cluster_metadata` quorum. */
+export interface QuorumReplicaState {
+  replicaId: number;
+  replicaDirectoryId: string;
+  logEndOffset: number;
+  /** -1 when unknown. */
+  lastFetchTimestamp: number;
+  lastCaughtUpTimestamp: number;
+}
+
+export interface QuorumInfo {
+  leaderId: number;
+  leaderEpoch: number;
+  highWatermark: number;
+  voters: QuorumReplicaState[];
+  observers: QuorumReplicaState[];
+  /** Voter endpoints (DescribeQuorum v2, KIP-853), by node id. */
+  nodes: Map<number, Array<{ name: string; host: string; port: number }>>;
 }
 
 export interface GroupListing {
@@ -535,20 +557,80 @@ export class Admin {
 
   // ---- cluster --------------------------------------------------------------
 
-  async describeCluster(options: CallOptions = {}): Promise<ClusterDescription> {
+  /**
+   * DescribeCluster. `endpointType` 2 asks a controller listener for the controllers (KIP-919, what a
+   * `--bootstrap-controller` client does); 1 (default) asks a broker for the brokers.
+   */
+  async describeCluster(options: CallOptions & { endpointType?: 1 | 2 } = {}): Promise<ClusterDescription> {
     const deadline = this.deadline(options);
     return this.retry(deadline, async () => {
       const conn = this.cluster.anyConnection();
       await conn.connect();
       if (conn.versionFor(ApiKey.DescribeCluster) >= 0) {
-        const res = await conn.request(ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false }));
+        const endpointType = options.endpointType ?? 1;
+        const res = await conn.request(ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false, endpointType, includeFencedBrokers: false }), endpointType !== 1 ? { minVersion: 1 } : {});
         if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeCluster', { serverMessage: res.errorMessage });
         const brokers = res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack }));
-        return { clusterId: res.clusterId, controller: brokers.find((b) => b.nodeId === res.controllerId) ?? null, brokers };
+        return { clusterId: res.clusterId, controller: brokers.find((b) => b.nodeId === res.controllerId) ?? null, brokers, controllerId: res.controllerId };
       }
       const md = await conn.request(ApiKey.Metadata, () => ({ topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }), { minVersion: 1 });
       const brokers = md.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
       return { clusterId: md.clusterId, controller: brokers.find((b) => b.nodeId === md.controllerId) ?? null, brokers };
+    });
+  }
+
+  /**
+   * Admin.describeMetadataQuorum (KIP-836): the `__cluster_metadata` quorum as its leader describes
+   * it (DescribeQuorum; a broker forwards it to the active controller, a controller answers itself).
+   */
+  async describeMetadataQuorum(options: CallOptions = {}): Promise<QuorumInfo> {
+    const deadline = this.deadline(options);
+    return this.retry(deadline, async () => {
+      const conn = this.cluster.anyConnection();
+      await conn.connect();
+      const res = await conn.request(ApiKey.DescribeQuorum, () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }));
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeQuorum', { serverMessage: res.errorMessage });
+      const p = res.topics[0]?.partitions[0];
+      if (p === undefined) throw new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, 'DescribeQuorum returned no partition');
+      if (p.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(p.errorCode, p.errorMessage ?? 'DescribeQuorum', { serverMessage: p.errorMessage });
+      const replica = (r: (typeof p.currentVoters)[number]): QuorumReplicaState => ({
+        replicaId: r.replicaId,
+        replicaDirectoryId: r.replicaDirectoryId,
+        logEndOffset: Number(r.logEndOffset),
+        lastFetchTimestamp: Number(r.lastFetchTimestamp),
+        lastCaughtUpTimestamp: Number(r.lastCaughtUpTimestamp),
+      });
+      return {
+        leaderId: p.leaderId,
+        leaderEpoch: p.leaderEpoch,
+        highWatermark: Number(p.highWatermark),
+        voters: p.currentVoters.map(replica),
+        observers: p.observers.map(replica),
+        nodes: new Map(res.nodes.map((n) => [n.nodeId, n.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port }))])),
+      };
+    });
+  }
+
+  /** Admin.addRaftVoter (KIP-853): adds a controller (an observer that caught up) to a dynamic quorum. */
+  async addRaftVoter(voterId: number, voterDirectoryId: string, endpoints: ReadonlyArray<{ name: string; host: string; port: number }>, options: CallOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.defaultApiTimeoutMs;
+    await this.raftVoterChange(options, (conn) =>
+      conn.request(ApiKey.AddRaftVoter, () => ({ clusterId: null, timeoutMs, voterId, voterDirectoryId, listeners: endpoints.map((e) => ({ ...e })) })),
+    );
+  }
+
+  /** Admin.removeRaftVoter (KIP-853). */
+  async removeRaftVoter(voterId: number, voterDirectoryId: string, options: CallOptions = {}): Promise<void> {
+    await this.raftVoterChange(options, (conn) => conn.request(ApiKey.RemoveRaftVoter, () => ({ clusterId: null, voterId, voterDirectoryId })));
+  }
+
+  private async raftVoterChange(options: CallOptions, send: (conn: ReturnType<Cluster['anyConnection']>) => Promise<{ errorCode: number; errorMessage: string | null }>): Promise<void> {
+    const deadline = this.deadline(options);
+    await this.retry(deadline, async () => {
+      const conn = this.cluster.anyConnection();
+      await conn.connect();
+      const r = await send(conn);
+      if (r.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(r.errorCode, r.errorMessage ?? 'voter change', { serverMessage: r.errorMessage });
     });
   }
 
