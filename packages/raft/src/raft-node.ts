@@ -519,7 +519,8 @@ export class RaftNode {
         ? { replicaId: id, replicaDirectoryId: this.directoryId, logEndOffset: this.log.endOffset, lastFetchTimestamp: nowMs, lastCaughtUpTimestamp: nowMs }
         : {
             replicaId: id,
-            replicaDirectoryId: voterDirs.get(id) ?? r?.directoryId ?? ZERO_UUID,
+            // The voter set's directory id, else (static voters) the one the replica fetches with.
+            replicaDirectoryId: voterDirs.get(id) !== undefined && voterDirs.get(id) !== ZERO_UUID ? voterDirs.get(id)! : (r?.directoryId ?? ZERO_UUID),
             logEndOffset: r?.endOffset ?? -1,
             lastFetchTimestamp: r?.lastFetchTimestamp ?? -1,
             lastCaughtUpTimestamp: r?.lastCaughtUpTimestamp ?? -1,

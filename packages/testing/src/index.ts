@@ -1,1 +1,3 @@
 export * from './server-process';
+export * from './tcp-proxy';
+export * from './cluster';

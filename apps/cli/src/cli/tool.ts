@@ -52,6 +52,8 @@ export interface ToolDef {
   protocolError?(message: string): string;
   /** Exit status when called without arguments (Kafka's tools: 1). */
   noArgsExit?: number;
+  /** Takes a subcommand (argparse style, as kafka-metadata-quorum's `describe`). */
+  positional?: boolean;
 }
 
 export const HELP: OptionDef = { name: 'help', help: 'Print usage information.', short: 'h' };
@@ -91,8 +93,8 @@ export async function runTool(tool: ToolDef, argv: readonly string[], io: Io): P
     io.out(`${VERSION_STRING}\n`);
     return 0;
   }
-  if (opts.positional.length > 0) {
-    io.err(`Unexpected argument '${opts.positional[0]}' (options take the form --name value; see ${tool.script} --help)\n`);
+  if (opts.positional.length > (tool.positional ? 1 : 0)) {
+    io.err(`Unexpected argument '${opts.positional[tool.positional ? 1 : 0]}' (options take the form --name value; see ${tool.script} --help)\n`);
     return 1;
   }
   // The client's timers are unref'd (they never keep a process alive): hold

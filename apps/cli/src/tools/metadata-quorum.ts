@@ -117,6 +117,7 @@ export const metadataQuorumTool: ToolDef = {
   command: 'metadata-quorum',
   usage: 'This tool describes kraft metadata quorum status.\nUsage: kafka-metadata-quorum (--bootstrap-server host:port | --bootstrap-controller host:port) [--command-config file] {describe [--status | --replication [--human-readable]] | add-controller | remove-controller --controller-id id --controller-directory-id id}',
   options,
+  positional: true,
   async run(o, io) {
     const server = o.value('bootstrap-server');
     const controller = o.value('bootstrap-controller');
