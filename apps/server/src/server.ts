@@ -14,7 +14,7 @@
 import { resolve } from 'node:path';
 import { Clock, Logger, NagareError, Scheduler, systemClock, systemScheduler } from '@nagare/common';
 import { Broker, BoundListener, KafkaConfig, METADATA_VERSION, NodeToControllerChannel, parseProperties } from '@nagare/broker';
-import { QuorumController, controllerApi } from '@nagare/controller';
+import { QuorumController, inProcessController } from '@nagare/controller';
 import { MetadataLoader, MetadataLogStore, RaftClient, kafkaSnapshotCodec, type HostPort } from '@nagare/kraft';
 import { ConfigResolver } from '@nagare/metadata';
 import { ZERO_UUID } from '@nagare/protocol';
@@ -197,10 +197,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     let brokerBound: BoundListener[] = [];
     if (config.isBroker) {
       const local = controller;
+      const r0 = raft;
       channel = new NodeToControllerChannel({
         nodeId: config.nodeId,
         quorum: raft,
-        local: local === undefined ? undefined : { isActive: () => local.isActive(), handle: (k, b, v) => controllerApi(k)?.handle(local, b, v) },
+        local: local === undefined ? undefined : inProcessController(local, r0),
         clock,
         scheduler,
         logger: logger.child({ component: 'controller-channel' }),

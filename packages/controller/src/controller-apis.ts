@@ -37,6 +37,7 @@ import {
   type UnregisterBrokerResponse,
   ZERO_UUID,
 } from '@nagare/protocol';
+import { raftApi, type RaftClient } from '@nagare/kraft';
 import { ControlError } from './control-error';
 import type { QuorumController } from './quorum-controller';
 
@@ -170,4 +171,21 @@ const BY_KEY = new Map(CONTROLLER_APIS.map((a) => [a.apiKey, a]));
 
 export function controllerApi(apiKey: number): ControllerApi | undefined {
   return BY_KEY.get(apiKey);
+}
+
+/**
+ * This node's controller answering in process (a combined node's broker calls it without the
+ * network when it is the active controller): the controller APIs, and the KRaft APIs a broker
+ * forwards (DescribeQuorum, AddRaftVoter, RemoveRaftVoter) answered by the node's replica.
+ */
+export function inProcessController(controller: QuorumController, raft: RaftClient): { isActive(): boolean; handle(apiKey: number, body: unknown, version: number): Promise<unknown> | undefined } {
+  return {
+    isActive: () => controller.isActive(),
+    handle: (apiKey, body, version) => {
+      const c = controllerApi(apiKey);
+      if (c !== undefined) return c.handle(controller, body, version);
+      const r = raftApi(apiKey);
+      return r !== undefined ? Promise.resolve(r.handle(raft, body)) : undefined;
+    },
+  };
 }

@@ -300,7 +300,8 @@ export class RaftClient {
       if (v.endpoints.length > 0) out.set(v.id, [...v.endpoints]);
       else {
         const s = this.config.staticVoters.get(v.id) ?? this.learned.get(v.id);
-        if (s !== undefined) out.set(v.id, [{ name: this.config.listenerName, host: s.host, port: s.port }]);
+        // Port 0: a quorum of one with no controller listener (npm start) has no endpoint to name.
+        if (s !== undefined && s.port > 0) out.set(v.id, [{ name: this.config.listenerName, host: s.host, port: s.port }]);
       }
     }
     return out;

@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import { ManualClock, memoryLogger, systemClock, systemScheduler, Clock, Scheduler } from '@nagare/common';
-import { QuorumController, controllerApi } from '@nagare/controller';
+import { QuorumController, inProcessController } from '@nagare/controller';
 import { MetadataLoader, MetadataLogStore, RaftClient, kafkaSnapshotCodec } from '@nagare/kraft';
 import { ConfigResolver } from '@nagare/metadata';
 import { RequestByKey, ResponseByKey, decodeResponseFrame, encodeRequestFrame } from '@nagare/protocol';
@@ -85,7 +85,7 @@ export async function startTestBroker(props: Record<string, string> = {}, opts: 
   const channel = new NodeToControllerChannel({
     nodeId: 1,
     quorum: raft,
-    local: { isActive: () => controller.isActive(), handle: (k, b, v) => controllerApi(k)?.handle(controller, b, v) },
+    local: inProcessController(controller, raft),
     clock,
     scheduler,
   });
