@@ -40,13 +40,19 @@ export async function runServerCommand(opts: ServerCommandOptions): Promise<numb
       if (signalled) return;
       signalled = true;
       logger.info({ signal }, 'shutting down');
-      server!.stop().then(
-        () => resolveExit(0),
-        (e) => {
-          logger.error({ err: (e as Error).stack }, 'unclean shutdown');
-          resolveExit(1);
-        },
-      );
+      // The scheduler's timers do not keep the process alive: hold it open until the stop is done
+      // (controlled shutdown, the controller's resignation, closing the logs).
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      server!
+        .stop()
+        .then(
+          () => resolveExit(0),
+          (e) => {
+            logger.error({ err: (e as Error).stack }, 'unclean shutdown');
+            resolveExit(1);
+          },
+        )
+        .finally(() => clearInterval(keepAlive));
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
