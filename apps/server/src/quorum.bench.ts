@@ -42,7 +42,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function activeController(c: TestCluster, exclude = -1): Promise<number> {
+export async function activeController(c: TestCluster, exclude = -1): Promise<number> {
   for (;;) {
     for (const n of c.controllers()) {
       if (n.id === exclude || !c.isRunning(n.id)) continue;
@@ -61,7 +61,7 @@ async function activeController(c: TestCluster, exclude = -1): Promise<number> {
   }
 }
 
-async function createTopicLatencies(port: number, prefix: string, count: number): Promise<number[]> {
+export async function createTopicLatencies(port: number, prefix: string, count: number): Promise<number[]> {
   const conn = connect(port);
   const out: number[] = [];
   try {
@@ -78,7 +78,7 @@ async function createTopicLatencies(port: number, prefix: string, count: number)
   return out.sort((a, b) => a - b);
 }
 
-async function createTopicsLatency(ctx: BenchContext): Promise<BenchResult[]> {
+export async function createTopicsLatency(ctx: BenchContext): Promise<BenchResult[]> {
   ctx.log('3 controllers + 1 broker: CreateTopics (1 partition), one at a time');
   const c = await TestCluster.start({ controllers: 3, brokers: 1, props: { 'metadata.max.idle.interval.ms': '500' } });
   try {
@@ -145,7 +145,7 @@ async function failover(ctx: BenchContext, label: string, props: Record<string, 
   return times.sort((a, b) => a - b);
 }
 
-async function failoverTimes(ctx: BenchContext): Promise<BenchResult[]> {
+export async function failoverTimes(ctx: BenchContext): Promise<BenchResult[]> {
   const rounds = 5;
   const def = await failover(ctx, 'default timeouts', {}, rounds);
   const tuned = {
@@ -181,7 +181,7 @@ function topicId(t: number): string {
 }
 
 /** The records of a cluster with TOPICS x PARTITIONS partitions over 3 brokers, in command-sized batches. */
-function clusterBatches(): MetadataRecord[][] {
+export function clusterBatches(): MetadataRecord[][] {
   const batches: MetadataRecord[][] = [[{ type: MetadataRecordType.FeatureLevelRecord, version: 0, data: { name: 'metadata.version', featureLevel: 25 } }]];
   for (let b = 1; b <= 3; b++) {
     batches.push([
@@ -215,7 +215,7 @@ interface Node {
   logs: LogManager;
 }
 
-function openNode(dir: string): Node {
+export function openNode(dir: string): Node {
   const fs = new NodeFileSystem();
   const logs = LogManager.open({ logDirs: [dir], fs, clock: systemClock, defaultConfig: logConfigFromProperties({ 'retention.ms': '-1' }) });
   const log = logs.getOrCreateLog('__cluster_metadata', 0, logConfigFromProperties({ 'retention.ms': '-1', 'retention.bytes': '-1', 'segment.bytes': String(64 * 1024 * 1024) }));
@@ -238,14 +238,14 @@ function openNode(dir: string): Node {
   return { raft, loader, controller, logs };
 }
 
-async function closeNode(n: Node): Promise<void> {
+export async function closeNode(n: Node): Promise<void> {
   n.controller.close();
   await n.raft.close();
   await n.logs.close();
 }
 
 /** Starts a node on `dir` and times it until both the loader and the controller hold every partition. */
-async function timedStart(dir: string): Promise<number> {
+export async function timedStart(dir: string): Promise<number> {
   const t0 = performance.now();
   const n = openNode(dir);
   n.raft.start();
@@ -260,7 +260,7 @@ async function timedStart(dir: string): Promise<number> {
   return ms;
 }
 
-async function replay(ctx: BenchContext): Promise<BenchResult[]> {
+export async function replay(ctx: BenchContext): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'nagare-replay-'));
   try {
     // Write the log: one batch per topic (a CreateTopics of 100 partitions each).

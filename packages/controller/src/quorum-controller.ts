@@ -120,7 +120,10 @@ export class QuorumController implements RaftListener {
   readonly producerIds: ProducerIdControl;
   readonly features: FeatureControl;
   private readonly logger: Logger;
-  private committedImage: MetadataImage = EMPTY_IMAGE;
+  /** The committed image is `committedBase` with `committedDelta` (records committed since) applied on demand. */
+  private committedBase: MetadataImage = EMPTY_IMAGE;
+  private committedDelta: MetadataDelta | undefined;
+  /** The image with this controller's uncommitted writes (meaningful only while active). */
   private latestImage: MetadataImage = EMPTY_IMAGE;
   private activeEpoch = -1;
   private pending: PendingWrite[] = [];
@@ -163,12 +166,25 @@ export class QuorumController implements RaftListener {
     return this.activeEpoch;
   }
 
+  /**
+   * Committed records are replayed as they arrive but applied into an image only when it is read,
+   * so replaying a long log at start-up does not build (and copy) an image per batch.
+   */
+  private get committedImage(): MetadataImage {
+    if (this.committedDelta !== undefined) {
+      this.committedBase = this.committedDelta.apply();
+      this.committedDelta = undefined;
+    }
+    return this.committedBase;
+  }
+
   committed(): MetadataImage {
     return this.committedImage;
   }
 
+  /** The latest image: with this controller's uncommitted writes while active, else the committed one. */
   latest(): MetadataImage {
-    return this.latestImage;
+    return this.isActive() ? this.latestImage : this.committedImage;
   }
 
   onActivation(fn: (active: boolean, epoch: number) => void): () => void {
@@ -183,36 +199,30 @@ export class QuorumController implements RaftListener {
     let i = 0;
     for (const value of snapshotValues(s.data)) delta.replay(decodeMetadataRecord(value), i++, s.id.epoch);
     delta.advanceProvenance(s.id.endOffset - 1, s.id.epoch);
-    this.committedImage = delta.apply();
-    if (!this.isActive()) this.latestImage = this.committedImage;
+    this.committedDelta = delta;
   }
 
   handleCommit(batch: CommittedBatch): void {
-    if (batch.records.length > 0) {
-      const delta = new MetadataDelta(this.committedImage);
-      batch.records.forEach((value, i) => {
-        try {
-          delta.replay(decodeMetadataRecord(value), batch.baseOffset + i, batch.epoch);
-        } catch (e) {
-          this.logger.error({ offset: batch.baseOffset + i, err: (e as Error).message }, 'could not replay a committed metadata record');
-        }
-      });
-      delta.advanceProvenance(batch.lastOffset, batch.epoch);
-      this.committedImage = delta.apply();
-    } else {
-      const delta = new MetadataDelta(this.committedImage);
-      delta.advanceProvenance(batch.lastOffset, batch.epoch);
-      this.committedImage = delta.apply();
-    }
-    if (!this.isActive()) {
-      this.latestImage = this.committedImage;
-      return;
-    }
+    const delta = (this.committedDelta ??= new MetadataDelta(this.committedBase));
+    batch.records.forEach((value, i) => {
+      try {
+        delta.replay(decodeMetadataRecord(value), batch.baseOffset + i, batch.epoch);
+      } catch (e) {
+        this.logger.error({ offset: batch.baseOffset + i, err: (e as Error).message }, 'could not replay a committed metadata record');
+      }
+    });
+    delta.advanceProvenance(batch.lastOffset, batch.epoch);
+    if (!this.isActive()) return;
     while (this.pending.length > 0 && this.pending[0].offset <= batch.lastOffset) {
       const p = this.pending.shift()!;
       p.timer?.cancel();
       p.resolve();
     }
+  }
+
+  /** Builds the committed image once per round of the replica (not per batch). */
+  handleRoundEnd(): void {
+    void this.committedImage;
   }
 
   handleLeaderChange(leader: LeaderAndEpoch): void {

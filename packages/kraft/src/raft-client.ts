@@ -61,6 +61,7 @@ import {
   voteRequestToWire,
   voteResponseFromWire,
   voteResponseToWire,
+  splitReadyMessages,
   type LeaderAndEpoch,
   type LogEntry,
   type NodeEndpointInfo,
@@ -174,6 +175,9 @@ export class RaftClient {
   private committedOffset = -1;
   private readonly voterChanges: PendingVoterChange[] = [];
   private processing = false;
+  /** A Ready whose early messages were sent and that is not durable yet (see process). */
+  private deferred: { ready: Ready; late: readonly RaftMessage[] } | undefined;
+  private deferredImmediate: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly config: RaftClientConfig,
@@ -232,7 +236,10 @@ export class RaftClient {
       this.process();
       await new Promise<void>((r) => this.deps.scheduler.schedule(resignWaitMs, r));
     }
+    // What was appended and announced is made durable before the replica stops.
+    if (this.deferred !== undefined && this.node !== undefined) this.process();
     this.closed = true;
+    if (this.deferredImmediate !== undefined) clearImmediate(this.deferredImmediate);
     this.timer?.cancel();
     for (const c of this.connections.values()) c.close();
     this.connections.clear();
@@ -358,13 +365,23 @@ export class RaftClient {
     this.processing = true;
     try {
       const node = this.core;
+      this.completeDeferred();
       for (let guard = 0; node.hasReady(); guard++) {
         if (guard > 10_000) throw new NagareError('INTERNAL', 'the KRaft replica keeps producing work');
         const ready = node.ready();
-        this.deps.store.persist(ready);
-        node.advance(ready);
-        this.deliver(ready);
-        for (const m of ready.messages) this.route(m);
+        const { early, late } = splitReadyMessages(ready);
+        if (early.length > 0 && ready.logOps.length > 0) {
+          // The leader's FetchResponses leave before its own fsync (splitReadyMessages): they are
+          // written to the sockets by the microtasks that follow, the Ready is made durable next turn.
+          for (const m of early) this.route(m);
+          this.deferred = { ready, late };
+          this.deferredImmediate ??= setImmediate(() => {
+            this.deferredImmediate = undefined;
+            this.process();
+          });
+          return;
+        }
+        this.complete(ready, ready.messages);
       }
       for (const l of this.listeners) l.handleRoundEnd?.();
       this.completeVoterChanges();
@@ -372,6 +389,22 @@ export class RaftClient {
     } finally {
       this.processing = false;
     }
+  }
+
+  /** Persist, advance, deliver, then send what had to wait for durability. */
+  private complete(ready: Ready, messages: readonly RaftMessage[]): void {
+    this.deps.store.persist(ready);
+    this.core.advance(ready);
+    this.deliver(ready);
+    for (const m of messages) this.route(m);
+  }
+
+  /** A Ready whose early messages left is made durable before anything else happens. */
+  private completeDeferred(): void {
+    const d = this.deferred;
+    if (d === undefined) return;
+    this.deferred = undefined;
+    this.complete(d.ready, d.late);
   }
 
   private deliver(ready: Ready): void {

@@ -57,7 +57,12 @@ export class MetadataDelta {
   private topicsByName?: Map<string, TopicImage>;
   private topicsById?: Map<string, TopicImage>;
   private configs?: Map<string, ReadonlyMap<string, string>>;
-  private readonly touchedConfigs = new Map<string, Map<string, string>>();
+  /**
+   * Containers (maps) this delta made and may still change in place. `apply()` hands them to the
+   * image it returns and forgets them, so a later replay copies again instead of changing that image.
+   * Owning the partition map of a topic makes replaying a topic's N partition records O(N), not O(N²).
+   */
+  private readonly owned = new Set<object>();
   private nextProducerId: bigint;
   private provenance: MetadataProvenance;
 
@@ -117,14 +122,36 @@ export class MetadataDelta {
     return { createdTopics, deletedTopics, changedPartitions, changedBrokers, changedConfigs, featuresChanged };
   }
 
+  /** `current` if this delta owns it, else an owned copy of `current ?? base`. */
+  private own<K, V>(current: Map<K, V> | undefined, base: ReadonlyMap<K, V>): Map<K, V> {
+    if (current !== undefined && this.owned.has(current)) return current;
+    const m = new Map(current ?? base);
+    this.owned.add(m);
+    return m;
+  }
+
   private topicsMaps(): [Map<string, TopicImage>, Map<string, TopicImage>] {
-    this.topicsByName ??= new Map(this.base.topicsByName);
-    this.topicsById ??= new Map(this.base.topicsById);
+    this.topicsByName = this.own(this.topicsByName, this.base.topicsByName);
+    this.topicsById = this.own(this.topicsById, this.base.topicsById);
     return [this.topicsByName, this.topicsById];
   }
 
   private brokerMap(): Map<number, BrokerRegistration> {
-    return (this.brokers ??= new Map(this.base.brokers));
+    return (this.brokers = this.own(this.brokers, this.base.brokers));
+  }
+
+  private configMap(): Map<string, ReadonlyMap<string, string>> {
+    return (this.configs = this.own(this.configs, this.base.configs));
+  }
+
+  /** The topic's partition map, owned by this delta (the topic is re-put with it on first touch). */
+  private partitionsOf(t: TopicImage): Map<number, PartitionRegistration> {
+    const current = t.partitions as Map<number, PartitionRegistration>;
+    if (this.owned.has(current)) return current;
+    const m = new Map(current);
+    this.owned.add(m);
+    this.putTopic({ ...t, partitions: m });
+    return m;
   }
 
   private topicById(id: string): TopicImage | undefined {
@@ -142,7 +169,9 @@ export class MetadataDelta {
       case MetadataRecordType.TopicRecord: {
         const r = record.data as R.TopicRecord;
         if ((this.topicsByName ?? this.base.topicsByName).has(r.name)) throw new MetadataReplayError(`topic ${r.name} already exists`);
-        this.putTopic({ name: r.name, id: r.topicId, partitions: new Map() });
+        const partitions = new Map<number, PartitionRegistration>();
+        this.owned.add(partitions);
+        this.putTopic({ name: r.name, id: r.topicId, partitions });
         this.createdTopics.add(r.topicId);
         break;
       }
@@ -150,8 +179,7 @@ export class MetadataDelta {
         const r = record.data as R.PartitionRecord;
         const t = this.topicById(r.topicId);
         if (!t) throw new MetadataReplayError(`PartitionRecord for unknown topic id ${r.topicId}`);
-        const partitions = new Map(t.partitions);
-        partitions.set(r.partitionId, {
+        this.partitionsOf(t).set(r.partitionId, {
           partition: r.partitionId,
           replicas: r.replicas,
           isr: r.isr,
@@ -163,7 +191,6 @@ export class MetadataDelta {
           leaderRecoveryState: r.leaderRecoveryState,
           directories: r.directories,
         });
-        this.putTopic({ ...t, partitions });
         this.touchPartition(r.topicId, r.partitionId);
         break;
       }
@@ -184,9 +211,7 @@ export class MetadataDelta {
           next.leader = r.leader;
           next.leaderEpoch = prev.leaderEpoch + 1;
         }
-        const partitions = new Map(t.partitions);
-        partitions.set(r.partitionId, next);
-        this.putTopic({ ...t, partitions });
+        this.partitionsOf(t).set(r.partitionId, next);
         this.touchPartition(r.topicId, r.partitionId);
         break;
       }
@@ -198,8 +223,7 @@ export class MetadataDelta {
         byName.delete(t.name);
         byId.delete(t.id);
         const key = configKey(ConfigResourceType.TOPIC, t.name);
-        (this.configs ??= new Map(this.base.configs)).delete(key);
-        this.touchedConfigs.delete(key);
+        this.configMap().delete(key);
         this.changedConfigs.add(key);
         this.changedPartitions.delete(t.id);
         if (this.createdTopics.has(t.id)) this.createdTopics.delete(t.id);
@@ -209,11 +233,11 @@ export class MetadataDelta {
       case MetadataRecordType.ConfigRecord: {
         const r = record.data as R.ConfigRecord;
         const key = configKey(r.resourceType, r.resourceName);
-        const configs = (this.configs ??= new Map(this.base.configs));
-        let entries = this.touchedConfigs.get(key);
-        if (!entries) {
-          entries = new Map(configs.get(key) ?? []);
-          this.touchedConfigs.set(key, entries);
+        const configs = this.configMap();
+        let entries = configs.get(key) as Map<string, string> | undefined;
+        if (entries === undefined || !this.owned.has(entries)) {
+          entries = new Map(entries ?? []);
+          this.owned.add(entries);
         }
         if (r.value === null) entries.delete(r.name);
         else entries.set(r.name, r.value);
@@ -266,7 +290,7 @@ export class MetadataDelta {
       }
       case MetadataRecordType.FeatureLevelRecord: {
         const r = record.data as R.FeatureLevelRecord;
-        const features = (this.features ??= new Map(this.base.features));
+        const features = (this.features = this.own(this.features, this.base.features));
         if (r.featureLevel === 0) features.delete(r.name);
         else features.set(r.name, r.featureLevel);
         this.featuresChanged = true;
@@ -293,6 +317,7 @@ export class MetadataDelta {
   }
 
   apply(): MetadataImage {
+    this.owned.clear();
     return {
       provenance: this.provenance,
       features: this.features ?? this.base.features,

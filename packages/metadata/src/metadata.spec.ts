@@ -99,6 +99,32 @@ describe('replaying records into an image', () => {
     expect(() => replayAll(EMPTY_IMAGE, [{ record: partition(T1, 0), offset: 0, epoch: 1 }])).toThrow(MetadataReplayError);
     expect(() => replayAll(EMPTY_IMAGE, [topic('a', T1), topic('a', T1)].map((record, i) => ({ record, offset: i, epoch: 1 })))).toThrow(/already exists/);
   });
+  it('never changes an image it returned, even when the delta goes on replaying', () => {
+    const delta = new MetadataDelta(EMPTY_IMAGE);
+    delta.replay(topic('a', T1), 0, 1);
+    delta.replay(partition(T1, 0), 1, 1);
+    delta.replay(config('a', 'retention.ms', '1'), 2, 1);
+    const first = delta.apply();
+    delta.replay(partition(T1, 1), 3, 1);
+    delta.replay(config('a', 'retention.ms', '2'), 4, 1);
+    const second = delta.apply();
+    expect([...first.topicsByName.get('a')!.partitions.keys()]).toEqual([0]);
+    expect(first.configs.get(`${ConfigResourceType.TOPIC}:a`)!.get('retention.ms')).toBe('1');
+    expect([...second.topicsByName.get('a')!.partitions.keys()]).toEqual([0, 1]);
+    expect(second.configs.get(`${ConfigResourceType.TOPIC}:a`)!.get('retention.ms')).toBe('2');
+    expect(second.topicsById.get(T1)).toBe(second.topicsByName.get('a'));
+  });
+
+  it('replays many partitions of one topic in linear time', () => {
+    const delta = new MetadataDelta(EMPTY_IMAGE);
+    delta.replay(topic('big', T1), 0, 1);
+    const start = process.hrtime.bigint();
+    for (let p = 0; p < 50_000; p++) delta.replay(partition(T1, p), p + 1, 1);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    expect(delta.apply().topicsById.get(T1)!.partitions.size).toBe(50_000);
+    // A copy per record (quadratic) takes tens of seconds here.
+    expect(ms).toBeLessThan(2_000);
+  });
 });
 
 describe('configs', () => {

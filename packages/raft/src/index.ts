@@ -1,7 +1,7 @@
 export * from './types';
 export { RaftLog } from './log';
 export type { FetchValidation } from './log';
-export { RaftNode, POSITION_OUT_OF_RANGE } from './raft-node';
+export { RaftNode, POSITION_OUT_OF_RANGE, splitReadyMessages } from './raft-node';
 export type { RaftConfig, PersistedRaftState, ProposeResult, UnsafeRaftOptions } from './raft-node';
 export { quorumStateToJson, quorumStateFromJson, EMPTY_QUORUM_STATE } from './quorum-state';
 export * from './wire';

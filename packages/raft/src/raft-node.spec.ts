@@ -3,7 +3,7 @@
  * changes with their errors, the start-of-epoch control batch, batches that replicate whole.
  */
 import { ErrorCode } from '@nagare/protocol';
-import { RaftNode, type RaftConfig } from './raft-node';
+import { RaftNode, splitReadyMessages, type RaftConfig } from './raft-node';
 import type { LogEntry, RaftMessage, Snapshot, Voter } from './types';
 
 const dirOf = (id: number) => `dir${String(id).padStart(19, '0')}`;
@@ -200,5 +200,58 @@ describe('batches', () => {
       ]);
     }
     expect(() => leader.createSnapshot(r.baseOffset + 1, new Uint8Array(0))).toThrow(/inside a batch/);
+  });
+});
+
+describe('the leader writes in parallel with replicating', () => {
+  it("sends its FetchResponses before its own append is durable, and counts its log toward the high watermark only once it is", () => {
+    const net = new Net();
+    for (const id of [1, 2, 3]) net.add({ nodeId: id, voters: [1, 2, 3] });
+    const leader = net.settled();
+    const followers = [...net.nodes.values()].filter((n) => n !== leader);
+    net.advance(5); // the followers' Fetches are parked at the leader
+    const r = leader.propose([new Uint8Array([7])], net.now);
+    const ready = leader.ready();
+    const { early, late } = splitReadyMessages(ready);
+    expect(early.map((m) => m.type)).toEqual(['FetchResponse', 'FetchResponse']);
+    expect(late).toEqual([]);
+    // Only the first follower gets the entry: it and the leader's non-durable copy are not a majority.
+    const [f1] = followers;
+    f1.step(early.find((m) => m.to === f1.nodeId)!, net.now);
+    const fetch = (f: RaftNode) => {
+      const out: RaftMessage[] = [];
+      while (f.hasReady()) {
+        const fr = f.ready();
+        f.advance(fr);
+        out.push(...fr.messages);
+      }
+      return out.filter((m) => m.type === 'Fetch');
+    };
+    for (const m of fetch(f1)) leader.step(m, net.now);
+    expect(leader.highWatermark).toBeLessThanOrEqual(r.lastOffset);
+    // Once the leader's append is durable, leader + one follower commit it.
+    leader.advance(ready);
+    expect(leader.highWatermark).toBe(r.lastOffset + 1);
+    // A Ready that changes the quorum state holds every message until it is durable.
+    expect(splitReadyMessages({ ...ready, quorumState: { leaderId: 1, leaderEpoch: 9, votedId: -1, votedDirectoryId: '' } }).early).toEqual([]);
+  });
+
+  it('two followers commit an entry without the leader (the leader lost it in a crash: any uncommitted entry can be lost that way)', () => {
+    const net = new Net();
+    for (const id of [1, 2, 3]) net.add({ nodeId: id, voters: [1, 2, 3] });
+    const leader = net.settled();
+    net.advance(5);
+    const r = leader.propose([new Uint8Array([8])], net.now);
+    const { early } = splitReadyMessages(leader.ready());
+    for (const m of early) {
+      const f = net.nodes.get(m.to)!;
+      f.step(m, net.now);
+      while (f.hasReady()) {
+        const fr = f.ready();
+        f.advance(fr);
+        for (const out of fr.messages) if (out.type === 'Fetch') leader.step(out, net.now);
+      }
+    }
+    expect(leader.highWatermark).toBe(r.lastOffset + 1);
   });
 });

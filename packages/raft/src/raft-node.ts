@@ -32,6 +32,22 @@ import type {
 
 /** Kafka's POSITION_OUT_OF_RANGE (99, KIP-630); absent from the shared error table. */
 export const POSITION_OUT_OF_RANGE = 99;
+
+/**
+ * Messages of a Ready that may leave before the Ready is durable: the leader's FetchResponses, when
+ * the Ready only appends (no quorum-state change, truncation or snapshot). The leader counts its own
+ * log toward the high watermark only once it is durable (`advance`), so followers holding entries the
+ * leader then loses in a crash is no different from any uncommitted entry: this is the leader writing
+ * its log in parallel with replicating it (Raft thesis 10.2.1, etcd). It takes the leader's fsync off
+ * the commit path. Everything else waits for durability (votes, acknowledgements by offset).
+ */
+export function splitReadyMessages(ready: Ready): { early: RaftMessage[]; late: RaftMessage[] } {
+  const early: RaftMessage[] = [];
+  const late: RaftMessage[] = [];
+  const onlyAppends = ready.quorumState === undefined && ready.logOps.every((op) => op.type === 'append');
+  for (const m of ready.messages) (onlyAppends && m.type === 'FetchResponse' ? early : late).push(m);
+  return { early, late };
+}
 /** KafkaRaftClient's RETRY_BACKOFF_BASE_MS for the binary exponential election backoff. */
 const RETRY_BACKOFF_BASE_MS = 50;
 

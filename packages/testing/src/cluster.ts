@@ -36,6 +36,8 @@ export interface ClusterOptions {
   proxyLinks?: boolean;
   /** Added to every process's environment (NAGARE_LOG_LEVEL is info so start-up is seen). */
   env?: Record<string, string>;
+  /** Node.js flags for every process (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  execArgv?: string[];
   /** Per-node start timeout (default 60 s). */
   startTimeoutMs?: number;
   /** Keep the data directories after close (for a failure's post-mortem). */
@@ -181,7 +183,7 @@ export class TestCluster {
     const n = this.node(id);
     if (this.isRunning(id)) throw new Error(`node ${id} is running`);
     const p = await spawnServer({
-      args: [NAGARE_BIN, 'server', '--config', n.propsFile],
+      args: [...(this.o.execArgv ?? []), NAGARE_BIN, 'server', '--config', n.propsFile],
       dataDir: n.dataDir,
       port: n.brokerPort ?? n.controllerPort!,
       ready: 'started-log',

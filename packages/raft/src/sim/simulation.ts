@@ -11,7 +11,7 @@
  * (a hash chain over the applied entries) equals the replay of the committed log.
  */
 import { ErrorCode } from '@nagare/protocol';
-import { RaftNode, type RaftConfig, type UnsafeRaftOptions } from '../raft-node';
+import { RaftNode, splitReadyMessages, type RaftConfig, type UnsafeRaftOptions } from '../raft-node';
 import type { LogEntry, LogOp, QuorumStateData, RaftMessage, Ready, Snapshot, Voter } from '../types';
 import { EventHeap } from './heap';
 import { Prng } from './prng';
@@ -416,8 +416,8 @@ class Simulation {
 
   private crash(h: Host, lossy: boolean): void {
     // Without loss: what was written survives. With loss: the host's unsynced writes vanish; in this
-    // model every Ready is fsynced before its messages leave, so only a crash inside `drain` (see
-    // persist) can lose writes.
+    // model a Ready is fsynced before its messages leave (but the leader's FetchResponses, see
+    // splitReadyMessages), so only a crash inside `drain` (see crashMidWrite) can lose writes.
     void lossy;
     h.node = undefined;
     h.tickAt = Infinity;
@@ -443,6 +443,9 @@ class Simulation {
       if (guard > 1000) throw new InvariantViolation(`node ${h.id} keeps producing Ready`);
       const node = h.node;
       const ready = node.ready();
+      // The leader's FetchResponses leave before the Ready is durable (as RaftClient sends them).
+      const { early, late } = splitReadyMessages(ready);
+      for (const m of early) this.send(m);
       if (!this.healed && this.midWriteCrashRate > 0 && this.faults.chance(this.midWriteCrashRate)) {
         this.crashMidWrite(h, ready);
         this.push({ time: this.now + this.faults.int(20, 300), kind: 'restart', id: h.id });
@@ -457,7 +460,7 @@ class Simulation {
       if (last?.batchEnd !== undefined && last.batchEnd > last.offset + 1) {
         throw new InvariantViolation(`node ${h.id}: committed up to ${last.offset + 1}, inside a batch that ends at ${last.batchEnd}`);
       }
-      for (const m of ready.messages) this.send(m);
+      for (const m of late) this.send(m);
       this.checkLeader(h, node);
       this.maybeSnapshot(h, node);
     }
