@@ -158,10 +158,7 @@ export function quorumFormat(config: KafkaConfig, choice: QuorumFormatChoice): {
     if (chosen > 0 && !config.isController) {
       throw new NagareError('INVALID_CONFIG', '--standalone, --initial-controllers and --no-initial-controllers are for controllers; this node has process.roles=broker');
     }
-    if (config.implicitSingleVoter && chosen > 0 && choice.noInitialControllers !== true) {
-      // A combined node without quorum settings is a quorum of one anyway (npm start).
-      return {};
-    }
+    // A combined node without quorum settings is a quorum of one anyway (npm start).
     return {};
   }
   if (config.quorumVoters.length > 0) {

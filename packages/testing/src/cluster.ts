@@ -10,6 +10,7 @@
  * (`cluster.link(a, b).cut()`). Broker-to-broker links will get the same treatment with replication.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +33,15 @@ export interface ClusterOptions {
   props?: Record<string, string>;
   /** Properties for one node. */
   nodeProps?: (id: number, role: NodeRole) => Record<string, string>;
-  /** Route quorum traffic through a TCP proxy per (from, to) link. */
+  /** Route quorum traffic through a TCP proxy per (from, to) link (static quorums only). */
   proxyLinks?: boolean;
+  /**
+   * A dynamic quorum (KIP-853): every node gets controller.quorum.bootstrap.servers instead of
+   * controller.quorum.voters; the first `initialVoters` controllers are formatted as the initial
+   * voters (`--standalone` for one, else `--initial-controllers`), the others with
+   * `--no-initial-controllers` (they observe until added with add-controller).
+   */
+  dynamicQuorum?: { initialVoters: number };
   /** Added to every process's environment (NAGARE_LOG_LEVEL is info so start-up is seen). */
   env?: Record<string, string>;
   /** Node.js flags for every process (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
@@ -105,6 +113,12 @@ export class TestCluster {
       this.nodes.push({ id, role, dataDir, propsFile: join(dataDir, 'server.properties'), brokerPort: ports[i].broker, controllerPort: ports[i].controller, runs: [], startFailures: [] });
     });
     const voters = this.nodes.filter((n) => n.role !== 'broker');
+    const dynamic = o.dynamicQuorum;
+    if (dynamic !== undefined && (dynamic.initialVoters < 1 || dynamic.initialVoters > voters.length)) {
+      throw new Error(`dynamicQuorum.initialVoters must be in 1..${voters.length}`);
+    }
+    if (dynamic !== undefined && o.proxyLinks) throw new Error('proxyLinks needs a static quorum (the voters of a dynamic quorum carry their own endpoints)');
+    const initial = voters.slice(0, dynamic?.initialVoters ?? 0).map((v) => ({ v, dir: randomBytes(16).toString('base64url') }));
     if (o.proxyLinks) {
       for (const from of this.nodes) {
         for (const to of voters) {
@@ -124,7 +138,9 @@ export class TestCluster {
         'node.id': String(n.id),
         listeners,
         'controller.listener.names': 'CONTROLLER',
-        'controller.quorum.voters': votersProp,
+        ...(dynamic === undefined
+          ? { 'controller.quorum.voters': votersProp }
+          : { 'controller.quorum.bootstrap.servers': voters.map((v) => `127.0.0.1:${v.controllerPort}`).join(',') }),
         ...(n.role !== 'controller' ? { 'inter.broker.listener.name': 'PLAINTEXT' } : {}),
         'log.dirs': join(n.dataDir, 'logs'),
         'num.partitions': '1',
@@ -134,7 +150,15 @@ export class TestCluster {
         ...o.props,
         ...o.nodeProps?.(n.id, n.role),
       });
-      await run(process.execPath, [NAGARE_BIN, 'storage', 'format', '-t', this.clusterId, '-c', n.propsFile]);
+      const quorumArgs =
+        dynamic === undefined || n.role === 'broker'
+          ? []
+          : !initial.some((i) => i.v === n)
+            ? ['--no-initial-controllers']
+            : initial.length === 1
+              ? ['--standalone']
+              : ['--initial-controllers', initial.map((i) => `${i.v.id}@127.0.0.1:${i.v.controllerPort}:${i.dir}`).join(',')];
+      await run(process.execPath, [NAGARE_BIN, 'storage', 'format', '-t', this.clusterId, '-c', n.propsFile, ...quorumArgs]);
     }
   }
 

@@ -25,12 +25,18 @@ export class TcpProxy {
       const upstream = net.connect(this.targetPort, this.targetHost);
       const pair: [net.Socket, net.Socket] = [client, upstream];
       this.pairs.add(pair);
-      const pipe = (from: net.Socket, to: net.Socket) =>
+      const pipe = (from: net.Socket, to: net.Socket) => {
+        // Chunks keep their order even when the delay changes while some are held.
+        let heldUntil = 0;
         from.on('data', (d: Buffer) => {
           if (this.isCut) return;
-          if (this.delayMs > 0) setTimeout(() => !to.destroyed && to.write(d), this.delayMs);
-          else to.write(d);
+          const now = Date.now();
+          const due = Math.max(now + this.delayMs, heldUntil);
+          if (due <= now) return void to.write(d);
+          heldUntil = due;
+          setTimeout(() => !to.destroyed && !this.isCut && to.write(d), due - now);
         });
+      };
       pipe(client, upstream);
       pipe(upstream, client);
       const close = () => {

@@ -152,13 +152,13 @@ export function probeTimeout(props: Props): number {
 }
 
 /** Checks the server is reachable, then opens an admin client (closed by the caller). */
-export async function openAdmin(bootstrap: string, props: Props, extra: { defaultApiTimeoutMs?: number } = {}): Promise<Admin> {
+export async function openAdmin(bootstrap: string, props: Props, extra: { defaultApiTimeoutMs?: number; bootstrapControllers?: boolean } = {}): Promise<Admin> {
   const options = adminOptions(bootstrap, props);
   await checkReachable(bootstrap, probeTimeout(props));
   return new Admin({ ...options, ...extra });
 }
 
-export async function withAdmin<T>(bootstrap: string, props: Props, fn: (admin: Admin) => Promise<T>, extra: { defaultApiTimeoutMs?: number } = {}): Promise<T> {
+export async function withAdmin<T>(bootstrap: string, props: Props, fn: (admin: Admin) => Promise<T>, extra: { defaultApiTimeoutMs?: number; bootstrapControllers?: boolean } = {}): Promise<T> {
   const admin = await openAdmin(bootstrap, props, extra);
   try {
     return await fn(admin);

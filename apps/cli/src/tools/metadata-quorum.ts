@@ -128,7 +128,7 @@ export const metadataQuorumTool: ToolDef = {
     if (command === undefined) throw new UsageError('a command is required: describe, add-controller or remove-controller', 'e.g. describe --status');
     const props = fileProps(o);
     const bootstrap = (server ?? controller)!;
-    const run = (fn: (admin: Admin) => Promise<number>) => withAdmin(bootstrap, props, fn);
+    const run = (fn: (admin: Admin) => Promise<number>) => withAdmin(bootstrap, props, fn, { bootstrapControllers: controller !== undefined });
     switch (command) {
       case 'describe': {
         const status = o.has('status');

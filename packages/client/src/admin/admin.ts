@@ -29,13 +29,19 @@ import { BrokerInfo, Cluster, CoordinatorType, isCoordinatorError, isMetadataErr
 import { CommonClientOptions, ResolvedCommonOptions, checkPositive, resolveCommon, sleep } from '../config';
 import { ListOffsetsResult, listOffsetsFromLeaders, offsetFetchRequest } from '../consumer/consumer';
 import { CONSUMER_PROTOCOL_TYPE, TopicPartition, decodeAssignment, decodeSubscription, groupItemsByTopic, tpKey } from '../group/consumer-protocol';
-import { RequestOptions } from '../network/connection';
+import { BrokerConnection, RequestOptions } from '../network/connection';
 
 type AnyKey = keyof RequestByKey & keyof ResponseByKey;
 
 export interface AdminOptions extends CommonClientOptions {
   /** `default.api.timeout.ms` (60000): overall deadline of an admin call, retries included. */
   defaultApiTimeoutMs?: number;
+  /**
+   * Kafka's `bootstrap.controllers` (KIP-919): `bootstrapServers` are controller listeners. The admin
+   * learns the controllers and the active one from DescribeCluster (endpoint type 2) and sends the
+   * quorum calls (describeMetadataQuorum, addRaftVoter, removeRaftVoter) to the active controller.
+   */
+  bootstrapControllers?: boolean;
 }
 
 export interface CallOptions {
@@ -289,6 +295,36 @@ export class Admin {
     this.common = resolveCommon(options, 'adminclient');
     this.defaultApiTimeoutMs = checkPositive('defaultApiTimeoutMs', options.defaultApiTimeoutMs ?? 60000);
     this.cluster = new Cluster(this.common, false);
+    this.controllerMode = options.bootstrapControllers === true;
+  }
+
+  private readonly controllerMode: boolean;
+
+  /**
+   * Where a quorum call goes: with bootstrap.controllers, the active controller as DescribeCluster
+   * (endpoint type 2) names it, asked of the last known active controller or a bootstrap controller;
+   * through brokers, any broker (it forwards to the active controller).
+   */
+  private async quorumConnection(): Promise<BrokerConnection> {
+    if (!this.controllerMode) return this.cluster.anyConnection();
+    const known = this.cluster.controllerId;
+    const ask = known >= 0 && this.cluster.broker(known) ? this.cluster.connection(known) : this.cluster.anyConnection();
+    try {
+      await ask.connect();
+      const res = await ask.request(ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false, endpointType: 2, includeFencedBrokers: false }), { minVersion: 1 });
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeCluster', { serverMessage: res.errorMessage });
+      this.cluster.applyControllers(
+        res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })),
+        res.controllerId,
+        res.clusterId,
+      );
+    } catch (e) {
+      this.cluster.applyControllers(null, -1, null);
+      throw e;
+    }
+    const id = this.cluster.controllerId;
+    if (id < 0 || this.cluster.broker(id) === undefined) throw new KafkaProtocolError(ErrorCode.NOT_CONTROLLER, 'no active controller yet');
+    return this.cluster.connection(id);
   }
 
   close(): void {
@@ -308,7 +344,13 @@ export class Admin {
         if (!isRetriableError(e) || this.cluster.isClosed) throw e;
         const left = deadline - this.common.clock.monotonicMs();
         if (left <= 0) throw e;
-        if (e instanceof KafkaProtocolError && (isMetadataError(e.code) || e.code === ErrorCode.NOT_CONTROLLER)) await this.cluster.refresh().catch(() => undefined);
+        // Controllers serve no Metadata: with bootstrap.controllers, quorumConnection re-learns the active one.
+        // So does a connection failure or timeout: the node may be gone (a killed controller), as Kafka's
+        // admin client asks for a metadata update on a disconnect.
+        const stale =
+          (e instanceof KafkaProtocolError && (isMetadataError(e.code) || e.code === ErrorCode.NOT_CONTROLLER)) ||
+          (e instanceof NagareError && (e.kind === 'CONNECTION_FAILED' || e.kind === 'REQUEST_TIMED_OUT'));
+        if (!this.controllerMode && stale) await this.cluster.refresh().catch(() => undefined);
         await sleep(this.common.scheduler, Math.min(left, this.common.retryBackoff.backoff(attempt)));
       }
     }
@@ -586,7 +628,7 @@ export class Admin {
   async describeMetadataQuorum(options: CallOptions = {}): Promise<QuorumInfo> {
     const deadline = this.deadline(options);
     return this.retry(deadline, async () => {
-      const conn = this.cluster.anyConnection();
+      const conn = await this.quorumConnection();
       await conn.connect();
       const res = await conn.request(ApiKey.DescribeQuorum, () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }));
       if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeQuorum', { serverMessage: res.errorMessage });
@@ -627,7 +669,7 @@ export class Admin {
   private async raftVoterChange(options: CallOptions, send: (conn: ReturnType<Cluster['anyConnection']>) => Promise<{ errorCode: number; errorMessage: string | null }>): Promise<void> {
     const deadline = this.deadline(options);
     await this.retry(deadline, async () => {
-      const conn = this.cluster.anyConnection();
+      const conn = await this.quorumConnection();
       await conn.connect();
       const r = await send(conn);
       if (r.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(r.errorCode, r.errorMessage ?? 'voter change', { serverMessage: r.errorMessage });
