@@ -24,6 +24,7 @@ import {
   EMPTY_IMAGE,
   MetadataDelta,
   MetadataRecordType,
+  decodeMetadataBatch,
   decodeMetadataRecord,
   encodeMetadataRecord,
   type MetadataImage,
@@ -204,9 +205,10 @@ export class QuorumController implements RaftListener {
 
   handleCommit(batch: CommittedBatch): void {
     const delta = (this.committedDelta ??= new MetadataDelta(this.committedBase));
-    batch.records.forEach((value, i) => {
+    decodeMetadataBatch(batch.records).forEach((r, i) => {
       try {
-        delta.replay(decodeMetadataRecord(value), batch.baseOffset + i, batch.epoch);
+        if (r instanceof Error) throw r;
+        delta.replay(r, batch.baseOffset + i, batch.epoch);
       } catch (e) {
         this.logger.error({ offset: batch.baseOffset + i, err: (e as Error).message }, 'could not replay a committed metadata record');
       }

@@ -8,7 +8,7 @@
  */
 import type { Clock, Logger } from '@nagare/common';
 import { silentLogger } from '@nagare/common';
-import { EMPTY_IMAGE, MetadataDelta, decodeMetadataRecord, encodeMetadataRecord, imageRecords, type MetadataImage } from '@nagare/metadata';
+import { EMPTY_IMAGE, MetadataDelta, decodeMetadataBatch, decodeMetadataRecord, encodeMetadataRecord, imageRecords, type MetadataImage, type MetadataRecord } from '@nagare/metadata';
 import { RecordBatchBuilder, iterateBatches } from '@nagare/records';
 import type { LeaderAndEpoch } from '@nagare/raft';
 import type { CommittedBatch, LoadedSnapshot, RaftListener } from './raft-client';
@@ -110,13 +110,22 @@ export class MetadataLoader implements RaftListener {
 
   handleCommit(batch: CommittedBatch): void {
     const delta = (this.pending ??= new MetadataDelta(this.current));
-    batch.records.forEach((value, i) => this.replay(delta, value, batch.baseOffset + i, batch.epoch));
+    decodeMetadataBatch(batch.records).forEach((r, i) => this.replayRecord(delta, r, batch.baseOffset + i, batch.epoch));
     delta.advanceProvenance(batch.lastOffset, batch.epoch);
   }
 
   handleLeaderChange(leader: LeaderAndEpoch): void {
     this.leader = leader;
     for (const fn of this.leaderListeners) fn(leader);
+  }
+
+  private replayRecord(delta: MetadataDelta, r: MetadataRecord | Error, offset: number, epoch: number): void {
+    try {
+      if (r instanceof Error) throw r;
+      delta.replay(r, offset, epoch);
+    } catch (e) {
+      this.logger.error({ offset, err: (e as Error).message }, 'could not replay a metadata record');
+    }
   }
 
   private replay(delta: MetadataDelta, value: Buffer, offset: number, epoch: number): void {

@@ -366,24 +366,28 @@ export class RaftClient {
     try {
       const node = this.core;
       this.completeDeferred();
-      for (let guard = 0; node.hasReady(); guard++) {
-        if (guard > 10_000) throw new NagareError('INTERNAL', 'the KRaft replica keeps producing work');
-        const ready = node.ready();
-        const { early, late } = splitReadyMessages(ready);
-        if (early.length > 0 && ready.logOps.length > 0) {
-          // The leader's FetchResponses leave before its own fsync (splitReadyMessages): they are
-          // written to the sockets by the microtasks that follow, the Ready is made durable next turn.
-          for (const m of early) this.route(m);
-          this.deferred = { ready, late };
-          this.deferredImmediate ??= setImmediate(() => {
-            this.deferredImmediate = undefined;
-            this.process();
-          });
-          return;
+      let guard = 0;
+      // Listeners may create work at the end of a round (a snapshot): it is done in this call too.
+      do {
+        for (; node.hasReady(); guard++) {
+          if (guard > 10_000) throw new NagareError('INTERNAL', 'the KRaft replica keeps producing work');
+          const ready = node.ready();
+          const { early, late } = splitReadyMessages(ready);
+          if (early.length > 0 && ready.logOps.length > 0) {
+            // The leader's FetchResponses leave before its own fsync (splitReadyMessages): they are
+            // written to the sockets by the microtasks that follow, the Ready is made durable next turn.
+            for (const m of early) this.route(m);
+            this.deferred = { ready, late };
+            this.deferredImmediate ??= setImmediate(() => {
+              this.deferredImmediate = undefined;
+              this.process();
+            });
+            return;
+          }
+          this.complete(ready, ready.messages);
         }
-        this.complete(ready, ready.messages);
-      }
-      for (const l of this.listeners) l.handleRoundEnd?.();
+        for (const l of this.listeners) l.handleRoundEnd?.();
+      } while (node.hasReady());
       this.completeVoterChanges();
       this.armTimer();
     } finally {
@@ -424,7 +428,7 @@ export class RaftClient {
         if (pending !== undefined && first.epoch >= pending.epoch) this.fireLeaderChange(pending);
         const records: Buffer[] = [];
         for (const e of batch) {
-          if (e.control === undefined && e.payload.length > 0) records.push(Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength));
+          if (e.control === undefined && e.payload.length > 0) records.push(Buffer.isBuffer(e.payload) ? e.payload : Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength));
         }
         const b: CommittedBatch = { baseOffset: first.offset, lastOffset: batch[batch.length - 1].offset, epoch: first.epoch, records, appendTimestamp: now };
         for (const l of this.listeners) l.handleCommit(b);

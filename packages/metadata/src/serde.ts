@@ -63,3 +63,26 @@ export function decodeMetadataRecord(value: Buffer): MetadataRecord {
   if (r.failed) throw new ProtocolDecodeError(codec.name, version, r.errField, r.errReason, r.errOffset);
   return { type, version, data } as MetadataRecord;
 }
+
+const decodedBatches = new WeakMap<readonly Buffer[], ReadonlyArray<MetadataRecord | Error>>();
+
+/**
+ * Decodes the records of a committed batch once per batch: a node's metadata loader and its
+ * controller are handed the same array, so the second reads what the first decoded (and the
+ * images share the decoded records, which nothing changes). A record that does not decode is
+ * its Error.
+ */
+export function decodeMetadataBatch(values: readonly Buffer[]): ReadonlyArray<MetadataRecord | Error> {
+  let decoded = decodedBatches.get(values);
+  if (decoded === undefined) {
+    decoded = values.map((v) => {
+      try {
+        return decodeMetadataRecord(v);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    });
+    decodedBatches.set(values, decoded);
+  }
+  return decoded;
+}
