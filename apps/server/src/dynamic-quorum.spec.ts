@@ -89,7 +89,11 @@ describeBuilt('a dynamic quorum (KIP-853) of real processes', () => {
         await create('after');
         return true;
       });
-      const names = (await admin.listTopics()).map((t) => t.name);
+      // CreateTopics answers once the controller committed; the broker's image follows shortly after.
+      const names = await until('the broker to list every topic', async () => {
+        const n = (await admin.listTopics()).map((t) => t.name);
+        return n.includes('after') ? n : undefined;
+      });
       expect(names).toEqual(expect.arrayContaining(['before', 'with-two-voters', 'after']));
       const cluster = await admin.describeCluster();
       expect(cluster.controllerId).toBe(3); // a controller-less view: brokers name an alive broker (see docs/cluster.md)
