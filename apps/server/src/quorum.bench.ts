@@ -7,12 +7,16 @@
  * - From SIGKILL of the active controller to the next committed metadata write (an
  *   IncrementalAlterConfigs retried on the surviving controllers until one commits it), with Kafka's
  *   default quorum timeouts and with tuned ones.
+ * - The machine, for reading the above: fdatasync latency of small appends, and the round trip of
+ *   a byte between two processes on loopback, measured in the same run (the load average too).
  * - Start-up replay of a metadata image with 100,000 partitions, from the log and from a snapshot:
  *   a node's KRaft replica, metadata loader and controller (a combined node replays twice), on a
  *   real disk, until the image is published.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import * as net from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerConnection, ExponentialBackoff } from '@nagare/client';
 import { silentLogger, systemClock, systemScheduler, type BenchContext, type BenchResult } from '@nagare/common';
@@ -76,6 +80,63 @@ export async function createTopicLatencies(port: number, prefix: string, count: 
     conn.close();
   }
   return out.sort((a, b) => a - b);
+}
+
+/** fdatasync after each small append (what every voter does per Ready), in the temp directory's file system. */
+function fsyncLatencies(count: number): number[] {
+  const dir = mkdtempSync(join(tmpdir(), 'nagare-fsync-'));
+  const fd = openSync(join(dir, 'f'), 'a');
+  const chunk = Buffer.alloc(200, 1);
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      writeSync(fd, chunk);
+      fdatasyncSync(fd);
+      out.push(performance.now() - t0);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** A byte to a child process over loopback TCP and back (scheduling and wake-up latency of the machine). */
+async function roundTrips(count: number): Promise<number[]> {
+  const code = `const s = require('net').createServer((c) => { c.setNoDelay(true); c.on('data', (d) => c.write(d)); }).listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    await new Promise((r) => sock.once('connect', r));
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        sock.once('data', () => resolve());
+        sock.write('x');
+      });
+      out.push(performance.now() - t0);
+    }
+    sock.destroy();
+    return out.sort((a, b) => a - b);
+  } finally {
+    child.kill();
+  }
+}
+
+export async function machine(ctx: BenchContext): Promise<BenchResult[]> {
+  const load = loadavg()[0].toFixed(1);
+  ctx.log(`load average ${load}`);
+  const f = fsyncLatencies(500);
+  const rt = await roundTrips(2000);
+  const note = (x: number[]) => `p50 ${percentile(x, 50).toFixed(2)}, p99 ${percentile(x, 99).toFixed(2)}, max ${x[x.length - 1].toFixed(1)} ms; load average ${load} at the start`;
+  return [
+    { name: 'this machine: write + fdatasync of 200 bytes, p99', value: percentile(f, 99), unit: 'ms', note: note(f) },
+    { name: 'this machine: loopback round trip between two processes, p99', value: percentile(rt, 99), unit: 'ms', note: note(rt) },
+  ];
 }
 
 export async function createTopicsLatency(ctx: BenchContext): Promise<BenchResult[]> {
@@ -305,5 +366,5 @@ export async function replay(ctx: BenchContext): Promise<BenchResult[]> {
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
-  return [...(await replay(ctx)), ...(await createTopicsLatency(ctx)), ...(await failoverTimes(ctx))];
+  return [...(await replay(ctx)), ...(await machine(ctx)), ...(await createTopicsLatency(ctx)), ...(await failoverTimes(ctx))];
 }

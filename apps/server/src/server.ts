@@ -156,6 +156,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         get localEndpoints() {
           return config.isController ? localEndpoints() : [];
         },
+        // As Kafka's RaftManager: a broker-only node observes without fsync; controllers always flush.
+        followersAlwaysFlush: config.isController,
         electionTimeoutMs: config.int('controller.quorum.election.timeout.ms'),
         electionBackoffMaxMs: config.int('controller.quorum.election.backoff.max.ms'),
         fetchTimeoutMs: config.int('controller.quorum.fetch.timeout.ms'),

@@ -105,8 +105,11 @@ export class MetadataLogStore {
     return { quorumState, snapshot, entries };
   }
 
-  /** Makes a Ready durable: quorum-state (atomic replace), then the log operations in order, then fsync. */
-  persist(ready: Ready): void {
+  /**
+   * Makes a Ready durable: quorum-state (atomic replace), then the log operations in order, then
+   * fsync (unless `flush` is false: an observer that never votes, see followersAlwaysFlush).
+   */
+  persist(ready: Ready, opts: { flush?: boolean } = {}): void {
     if (ready.quorumState !== undefined) {
       this.fs.writeFileAtomic(this.path(QUORUM_STATE_FILE), Buffer.from(quorumStateToJson(ready.quorumState, this.o.clusterId), 'utf8'));
     }
@@ -142,7 +145,7 @@ export class MetadataLogStore {
       }
     }
     log.highWatermark = Math.min(ready.highWatermark, log.logEndOffset);
-    if (dirty) log.flush();
+    if (dirty && opts.flush !== false) log.flush();
   }
 
   /** Snapshots older than the newest one at or below `offset` are not needed any more. */

@@ -133,6 +133,13 @@ export interface RaftClientConfig {
   readonly retryBackoffMs?: number;
   readonly fetchMaxWaitMs?: number;
   readonly snapshotCodec: SnapshotCodec;
+  /**
+   * Whether a replica that is not a voter fsyncs what it fetched (default true). Kafka's
+   * RaftManager sets it for nodes with the controller role (they may be added as voters, and the
+   * leader then counts their log); a broker-only observer writes without fsync: its log never counts
+   * toward the high watermark, and after a crash it fetches what it lost again.
+   */
+  readonly followersAlwaysFlush?: boolean;
 }
 
 export interface RaftClientDeps {
@@ -397,7 +404,7 @@ export class RaftClient {
 
   /** Persist, advance, deliver, then send what had to wait for durability. */
   private complete(ready: Ready, messages: readonly RaftMessage[]): void {
-    this.deps.store.persist(ready);
+    this.deps.store.persist(ready, { flush: this.config.followersAlwaysFlush !== false || this.core.isVoter });
     this.core.advance(ready);
     this.deliver(ready);
     for (const m of messages) this.route(m);
