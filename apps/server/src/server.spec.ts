@@ -92,7 +92,7 @@ describe('startServer', () => {
     expect(await apiVersions(port)).toBeGreaterThan(20);
     // The broker registered with the port it actually bound.
     expect(first.controller!.committed().brokers.get(1)!.endpoints[0]).toMatchObject({ name: 'PLAINTEXT', host: '127.0.0.1', port });
-    const created = await first.controller!.createTopics({ topics: [{ name: 'kept', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '1234' }] }], timeoutMs: 1, validateOnly: false }, 7);
+    const created = await first.controller!.createTopics({ topics: [{ name: 'kept', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '1234' }] }], timeoutMs: 30000, validateOnly: false }, 7);
     expect(created.topics[0].errorCode).toBe(0);
     await first.stop();
     expect(log.entries.some((e) => e.msg === 'formatted storage for a new cluster')).toBe(true);

@@ -148,6 +148,16 @@ export class MetadataLogStore {
     if (dirty && opts.flush !== false) log.flush();
   }
 
+  /** fsyncs what `persist` wrote without flushing. */
+  flush(): void {
+    this.log.flush();
+  }
+
+  /** The same off the event loop (the log's files are fsynced in the thread pool). */
+  flushAsync(): Promise<void> {
+    return this.log.flushAsync();
+  }
+
   /** Snapshots older than the newest one at or below `offset` are not needed any more. */
   private deleteSnapshotsBefore(offset: number): void {
     for (const id of this.snapshotIds()) {

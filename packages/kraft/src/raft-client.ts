@@ -1,7 +1,7 @@
 /**
  * The KRaft replica of a node (Kafka's KafkaRaftClient around the pure core): drives a RaftNode
- * with real time (timers from the scheduler), makes each Ready durable in the metadata log store,
- * delivers committed batches and snapshots to listeners (the controller, the metadata loader), and
+ * with real time (timers from the scheduler), makes each Ready durable in the metadata log store
+ * (appends are fsynced off the event loop, several Readies per fsync; see process), delivers committed batches and snapshots to listeners (the controller, the metadata loader), and
  * speaks Kafka's inter-node APIs: outbound Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch and
  * FetchSnapshot over one connection per peer (the client library's BrokerConnection, with ApiVersions
  * negotiation), inbound the same APIs plus DescribeQuorum, AddRaftVoter and RemoveRaftVoter, answered
@@ -182,9 +182,10 @@ export class RaftClient {
   private committedOffset = -1;
   private readonly voterChanges: PendingVoterChange[] = [];
   private processing = false;
-  /** A Ready whose early messages were sent and that is not durable yet (see process). */
-  private deferred: { ready: Ready; late: readonly RaftMessage[] } | undefined;
-  private deferredImmediate: NodeJS.Immediate | undefined;
+  /** Readies written but not yet fsynced, oldest first; each completes once a flush covers it (see process). */
+  private readonly unflushed: Array<{ seq: number; ready: Ready; late: readonly RaftMessage[] }> = [];
+  private writeSeq = 0;
+  private flushInFlight = false;
 
   constructor(
     private readonly config: RaftClientConfig,
@@ -243,10 +244,17 @@ export class RaftClient {
       this.process();
       await new Promise<void>((r) => this.deps.scheduler.schedule(resignWaitMs, r));
     }
-    // What was appended and announced is made durable before the replica stops.
-    if (this.deferred !== undefined && this.node !== undefined) this.process();
+    // What was written and announced is made durable before the replica stops.
+    if (this.unflushed.length > 0) {
+      try {
+        this.deps.store.flush();
+        this.completeUnflushed(this.writeSeq);
+      } catch (e) {
+        this.logger.error({ err: (e as Error).message }, 'could not fsync the metadata log at shutdown');
+        this.unflushed.length = 0;
+      }
+    }
     this.closed = true;
-    if (this.deferredImmediate !== undefined) clearImmediate(this.deferredImmediate);
     this.timer?.cancel();
     for (const c of this.connections.values()) c.close();
     this.connections.clear();
@@ -367,31 +375,27 @@ export class RaftClient {
 
   // ---- the loop: persist, advance, deliver, send ----
 
+  /**
+   * The loop. A Ready that only appends is written at once and fsynced off the event loop
+   * (`flushAsync`, one flush for every Ready written meanwhile: a group commit); its messages leave
+   * and its committed entries are delivered when the flush returns, but for the leader's
+   * FetchResponses, which leave at once (splitReadyMessages). Readies after an unflushed one wait
+   * behind it. A Ready that changes the quorum state, truncates, snapshots or resets is made durable
+   * synchronously, which also covers the unflushed ones before it. So the order is the one the core
+   * and the simulation assume (a Ready is durable before its messages leave), while the event loop
+   * keeps answering fetches during an fsync.
+   */
   private process(): void {
     if (this.processing || this.closed) return;
     this.processing = true;
     try {
       const node = this.core;
-      this.completeDeferred();
       let guard = 0;
       // Listeners may create work at the end of a round (a snapshot): it is done in this call too.
       do {
         for (; node.hasReady(); guard++) {
           if (guard > 10_000) throw new NagareError('INTERNAL', 'the KRaft replica keeps producing work');
-          const ready = node.ready();
-          const { early, late } = splitReadyMessages(ready);
-          if (early.length > 0 && ready.logOps.length > 0) {
-            // The leader's FetchResponses leave before its own fsync (splitReadyMessages): they are
-            // written to the sockets by the microtasks that follow, the Ready is made durable next turn.
-            for (const m of early) this.route(m);
-            this.deferred = { ready, late };
-            this.deferredImmediate ??= setImmediate(() => {
-              this.deferredImmediate = undefined;
-              this.process();
-            });
-            return;
-          }
-          this.complete(ready, ready.messages);
+          this.handleReady(node.ready());
         }
         for (const l of this.listeners) l.handleRoundEnd?.();
       } while (node.hasReady());
@@ -402,20 +406,81 @@ export class RaftClient {
     }
   }
 
-  /** Persist, advance, deliver, then send what had to wait for durability. */
-  private complete(ready: Ready, messages: readonly RaftMessage[]): void {
-    this.deps.store.persist(ready, { flush: this.config.followersAlwaysFlush !== false || this.core.isVoter });
+  private handleReady(ready: Ready): void {
+    const store = this.deps.store;
+    const flush = this.config.followersAlwaysFlush !== false || this.core.isVoter;
+    const appendsOnly = ready.quorumState === undefined && ready.logOps.every((op) => op.type === 'append');
+    if (!flush && this.unflushed.length === 0) {
+      // An observer that never votes writes without fsync (see followersAlwaysFlush).
+      store.persist(ready, { flush: false });
+      return this.finish(ready, ready.messages);
+    }
+    if (appendsOnly && (ready.logOps.length > 0 || this.unflushed.length > 0)) {
+      const { early, late } = splitReadyMessages(ready);
+      store.persist(ready, { flush: false });
+      for (const m of early) this.route(m);
+      this.unflushed.push({ seq: ++this.writeSeq, ready, late });
+      this.startFlush();
+      return;
+    }
+    if (ready.logOps.length > 0 || ready.quorumState !== undefined || this.unflushed.length > 0) {
+      store.persist(ready, { flush: true });
+      this.completeUnflushed(this.writeSeq);
+    }
+    this.finish(ready, ready.messages);
+  }
+
+  /** One fsync at a time, covering every Ready written before it started. */
+  private startFlush(): void {
+    if (this.flushInFlight || this.unflushed.length === 0) return;
+    this.flushInFlight = true;
+    const upTo = this.writeSeq;
+    this.deps.store.flushAsync().then(
+      () => {
+        this.flushInFlight = false;
+        if (this.closed || this.node === undefined) return;
+        if (this.processing) {
+          // Not re-entrant: the loop that is running completes them (it flushes synchronously if it must).
+          this.deps.scheduler.schedule(0, () => this.afterFlush(upTo));
+          return;
+        }
+        this.afterFlush(upTo);
+      },
+      (e: unknown) => {
+        this.flushInFlight = false;
+        this.logger.error({ err: (e as Error).message }, 'could not fsync the metadata log');
+        if (this.closed) return;
+        // Kafka stops the process on a metadata log I/O failure; here the replica stops taking part.
+        void this.close();
+      },
+    );
+  }
+
+  private afterFlush(upTo: number): void {
+    if (this.closed || this.processing) return;
+    this.processing = true;
+    try {
+      this.completeUnflushed(upTo);
+    } finally {
+      this.processing = false;
+    }
+    this.startFlush();
+    this.process();
+  }
+
+  /** Readies up to `upTo` are durable: advance, deliver and send their messages, in order. */
+  private completeUnflushed(upTo: number): void {
+    while (this.unflushed.length > 0 && this.unflushed[0].seq <= upTo) {
+      const u = this.unflushed.shift()!;
+      this.finish(u.ready, u.late);
+    }
+  }
+
+  /** The Ready is durable: the core may count it, listeners get what committed, messages leave. */
+  private finish(ready: Ready, messages: readonly RaftMessage[]): void {
     this.core.advance(ready);
     this.deliver(ready);
     for (const m of messages) this.route(m);
-  }
-
-  /** A Ready whose early messages left is made durable before anything else happens. */
-  private completeDeferred(): void {
-    const d = this.deferred;
-    if (d === undefined) return;
-    this.deferred = undefined;
-    this.complete(d.ready, d.late);
   }
 
   private deliver(ready: Ready): void {
