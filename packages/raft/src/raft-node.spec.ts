@@ -255,3 +255,38 @@ describe('the leader writes in parallel with replicating', () => {
     expect(leader.highWatermark).toBe(r.lastOffset + 1);
   });
 });
+
+describe('recovery', () => {
+  it("restarts the log at the snapshot when the log does not extend it (a crash between a leader's snapshot and the log reset)", () => {
+    const snapshot: Snapshot = { id: { endOffset: 43, epoch: 4 }, data: new Uint8Array(0), kraftVersion: 0 };
+    const stale = [43, 44, 45].map((offset): LogEntry => ({ offset, epoch: 3, payload: new Uint8Array([offset]) }));
+    const n = new RaftNode({ nodeId: 1, voters: [1, 2, 3], random: () => 0.5, directoryId: dirOf(1) }, { snapshot, entries: stale }, 0);
+    expect([n.logStartOffset, n.logEndOffset]).toEqual([43, 43]);
+    expect(n.ready().logOps).toEqual([{ type: 'reset', offset: 43 }]);
+    // Entries of the snapshot's epoch (or later) extend it and stay.
+    const kept = [43, 44].map((offset): LogEntry => ({ offset, epoch: 4, payload: new Uint8Array([offset]) }));
+    const m = new RaftNode({ nodeId: 1, voters: [1, 2, 3], random: () => 0.5, directoryId: dirOf(1) }, { snapshot, entries: kept }, 0);
+    expect([m.logStartOffset, m.logEndOffset]).toEqual([43, 45]);
+    expect(m.ready().logOps).toEqual([]);
+  });
+});
+
+describe('elections', () => {
+  it("a voter moved to a higher epoch by a candidate it refuses keeps its election timer (QuorumState.transitionToUnattached)", () => {
+    const entries = [0, 1, 2].map((offset): LogEntry => ({ offset, epoch: 1, payload: new Uint8Array([offset]) }));
+    const n = new RaftNode({ nodeId: 1, voters: [1, 2, 3], random: () => 0.5, electionTimeoutMs: 100, preVote: false, directoryId: dirOf(1) }, { entries }, 0);
+    while (n.hasReady()) n.advance(n.ready());
+    const deadline = n.nextDeadline();
+    // Candidate 2 in epoch 5 with a shorter log: refused, but the epoch moves to 5.
+    n.step({ type: 'Vote', from: 2, to: 1, correlationId: 1, replicaEpoch: 5, lastOffsetEpoch: 1, lastOffset: 1, preVote: false }, 40);
+    const r = n.ready();
+    expect(r.messages).toEqual([expect.objectContaining({ type: 'VoteResponse', voteGranted: false, leaderEpoch: 5 })]);
+    expect([n.role, n.epoch]).toEqual(['unattached', 5]);
+    expect(n.nextDeadline()).toBe(deadline);
+    // A vote it grants restarts the timer (the candidate is as likely to win as this voter).
+    n.advance(r);
+    n.step({ type: 'Vote', from: 3, to: 1, correlationId: 2, replicaEpoch: 6, lastOffsetEpoch: 1, lastOffset: 3, preVote: false }, 60);
+    expect(n.ready().messages).toEqual([expect.objectContaining({ type: 'VoteResponse', voteGranted: true })]);
+    expect(n.nextDeadline()).toBeGreaterThan(deadline);
+  });
+});

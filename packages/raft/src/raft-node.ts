@@ -260,8 +260,15 @@ export class RaftNode {
     this.voterHistory = new LogHistory<readonly Voter[]>(snap?.voters ?? staticVoters(config.voters), snap?.voters !== undefined ? snapOffset : -1);
     this.kraftHistory = new LogHistory<number>(snap?.kraftVersion ?? 0, snapOffset);
     this.hw = 0;
-    for (const e of persisted.entries ?? []) {
-      if (e.offset < this.log.startOffset) continue;
+    let entries = (persisted.entries ?? []).filter((e) => e.offset >= this.log.startOffset);
+    // ReplicatedLog.truncateToLatestSnapshot at start-up: a log whose last epoch is older than the
+    // snapshot's does not extend it (a crash after a leader's snapshot was written but before the
+    // log was reset left entries that snapshot replaced): the log restarts at the snapshot.
+    if (snap !== undefined && entries.length > 0 && entries[entries.length - 1].epoch < snap.id.epoch) {
+      entries = [];
+      this.outOps.push({ type: 'reset', offset: snap.id.endOffset });
+    }
+    for (const e of entries) {
       this.log.append([e]);
       this.trackControl(e);
     }
@@ -698,8 +705,14 @@ export class RaftNode {
   }
 
   private becomeUnattached(epoch: number, votedId: number): void {
+    // QuorumState.transitionToUnattached: a candidate or an unattached voter moving to a higher epoch
+    // keeps what is left of its election timeout. Otherwise a voter whose log is too old to win
+    // would reset everyone's timer with each of its elections and nobody else would ever run (a
+    // livelock without pre-vote).
+    const electionAt = Math.min(this.electionAt, this.backoffUntil);
+    const keep = !this.booting && (this._role === 'candidate' || this._role === 'unattached') && Number.isFinite(electionAt);
     this.transitionTo('unattached', epoch, -1, votedId);
-    if (this.campaigns) this.electionAt = this.now + this.randomElectionTimeout();
+    if (this.campaigns) this.electionAt = keep ? electionAt : this.now + this.randomElectionTimeout();
     else this.fetchAt = this.now;
   }
 

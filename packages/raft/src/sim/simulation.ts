@@ -191,6 +191,11 @@ class Simulation {
   private readonly leaders = new Map<number, number>();
   private readonly truthEpoch: number[] = [];
   private readonly truthKey: number[] = [];
+  /**
+   * The epoch each committed offset was (at the latest) committed in: the lowest epoch of a node that
+   * applied it (a node learns the high watermark from the leader of its epoch).
+   */
+  private readonly truthCommitEpoch: number[] = [];
   private readonly truthChain: number[] = [0];
   private livenessTarget = -1;
 
@@ -560,7 +565,9 @@ class Simulation {
     const o = e.offset;
     if (o !== h.app.offset) throw new InvariantViolation(`node ${h.id}: applies offset ${o} but its state is at ${h.app.offset}`);
     const key = entryKey(e);
+    const epoch = h.node?.epoch ?? Infinity;
     if (o < this.truthEpoch.length) {
+      if (epoch < this.truthCommitEpoch[o]) this.truthCommitEpoch[o] = epoch;
       if (this.truthEpoch[o] !== e.epoch || this.truthKey[o] !== key) {
         throw new InvariantViolation(
           `committed offset ${o} changed: first committed as (epoch ${this.truthEpoch[o]}, entry ${this.truthKey[o]}), node ${h.id} committed (epoch ${e.epoch}, entry ${key})`,
@@ -569,6 +576,7 @@ class Simulation {
     } else {
       this.truthEpoch.push(e.epoch);
       this.truthKey.push(key);
+      this.truthCommitEpoch.push(epoch);
       this.truthChain.push(mix(this.truthChain[o], key));
       this.stats.committed = this.truthEpoch.length;
     }
@@ -584,10 +592,15 @@ class Simulation {
     if (prev !== undefined) throw new InvariantViolation(`two leaders in epoch ${node.epoch}: ${prev} and ${h.id}`);
     this.leaders.set(node.epoch, h.id);
     this.stats.elections++;
-    // Leader completeness: the new leader holds every entry committed so far.
-    const n = this.truthEpoch.length;
-    if (node.logEndOffset < n) throw new InvariantViolation(`leader ${h.id} of epoch ${node.epoch} lacks committed entries: log ends at ${node.logEndOffset}, ${n} committed`);
-    for (let o = Math.max(node.logStartOffset, 0); o < n; o++) {
+    // Leader completeness (Raft's, by epoch): the new leader holds every entry committed in an earlier
+    // epoch. A candidate can still win an epoch after a later epoch committed entries (it had its
+    // votes before): such a stale leader need not have those, and cannot commit.
+    for (let o = 0; o < this.truthEpoch.length; o++) {
+      if (this.truthCommitEpoch[o] >= node.epoch) continue;
+      if (o >= node.logEndOffset) {
+        throw new InvariantViolation(`leader ${h.id} of epoch ${node.epoch} lacks committed entries: log ends at ${node.logEndOffset}, offset ${o} was committed in epoch ${this.truthCommitEpoch[o]}`);
+      }
+      if (o < node.logStartOffset) continue;
       const e = node.entryAt(o);
       if (e === undefined || e.epoch !== this.truthEpoch[o] || entryKey(e) !== this.truthKey[o]) {
         throw new InvariantViolation(`leader ${h.id} of epoch ${node.epoch} has a different entry at committed offset ${o}`);
