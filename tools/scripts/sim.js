@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run sim [-- --seed N] [--seeds COUNT] [--voters 3] [--observers 1] [--chaos-ms 1500] [--no-pre-vote] [--unsafe NAME]`:
+// `npm run sim [-- --seed N] [--seeds COUNT] [--voters 3] [--observers 1] [--chaos-ms 1500] [--no-pre-vote] [--dynamic] [--unsafe NAME]`:
 // the long deterministic simulation of the KRaft core (packages/raft). With --seed it replays one run.
 require('./ts-register');
 const { runSimulation } = require('../../packages/raft/src/sim/simulation.ts');
@@ -15,6 +15,7 @@ const base = {
   observers: Number(opt('--observers', 1)),
   ...(opt('--chaos-ms') !== undefined ? { chaosMs: Number(opt('--chaos-ms')) } : {}),
   ...(args.includes('--no-pre-vote') ? { preVote: false } : {}),
+  ...(args.includes('--dynamic') ? { dynamic: true } : {}),
   ...(Object.keys(unsafe).length > 0 ? { unsafe } : {}),
 };
 const single = opt('--seed');

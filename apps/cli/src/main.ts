@@ -43,12 +43,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --config <file>', 'server.properties to read (default: the embedded single-node settings)')
     .option('-t, --cluster-id <id>', 'cluster id (default: a new random one)')
     .option('-g, --ignore-formatted', 'skip directories that are already formatted')
-    .option('-s, --standalone', 'format a standalone (single voter) controller; the only mode this release has')
+    .option('-s, --standalone', 'KIP-853: format a controller of a dynamic quorum (controller.quorum.bootstrap.servers) as a quorum of one, itself')
+    .option('-I, --initial-controllers <list>', 'KIP-853: the initial voters of a dynamic quorum, id@host:port:directoryId,... (the same on every initial controller)')
+    .option('-N, --no-initial-controllers', 'KIP-853: format a controller that joins a dynamic quorum later (kafka-metadata-quorum add-controller)')
     .option('--override <key=value>', 'override a property (repeatable)', collect, [])
     .action((opts) => {
       const server = require('@nagare/server-app') as typeof import('@nagare/server-app');
       try {
-        setExit(server.runStorageFormat(opts, (s) => process.stdout.write(s + '\n')));
+        // commander turns --no-initial-controllers into initialControllers: false.
+        const ic = opts.initialControllers as string | boolean | undefined;
+        const format = { ...opts, initialControllers: typeof ic === 'string' ? ic : undefined, noInitialControllers: ic === false };
+        setExit(server.runStorageFormat(format, (s) => process.stdout.write(s + '\n')));
       } catch (e) {
         setExit(fail(e));
       }

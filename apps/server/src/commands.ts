@@ -8,7 +8,7 @@ import { NagareError } from '@nagare/common';
 import { KafkaConfig, METADATA_VERSION_NAME } from '@nagare/broker';
 import { createLogger } from './logging';
 import { EMBEDDED_DEFAULTS, loadProperties, startServer } from './server';
-import { formatStorage, newUuid, readMetaProperties } from './storage-format';
+import { formatStorage, newUuid, quorumFormat, readMetaProperties } from './storage-format';
 
 export interface ServerCommandOptions {
   config?: string;
@@ -40,13 +40,19 @@ export async function runServerCommand(opts: ServerCommandOptions): Promise<numb
       if (signalled) return;
       signalled = true;
       logger.info({ signal }, 'shutting down');
-      server!.stop().then(
-        () => resolveExit(0),
-        (e) => {
-          logger.error({ err: (e as Error).stack }, 'unclean shutdown');
-          resolveExit(1);
-        },
-      );
+      // The scheduler's timers do not keep the process alive: hold it open until the stop is done
+      // (controlled shutdown, the controller's resignation, closing the logs).
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      server!
+        .stop()
+        .then(
+          () => resolveExit(0),
+          (e) => {
+            logger.error({ err: (e as Error).stack }, 'unclean shutdown');
+            resolveExit(1);
+          },
+        )
+        .finally(() => clearInterval(keepAlive));
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
@@ -58,7 +64,12 @@ export interface FormatOptions {
   clusterId?: string;
   ignoreFormatted?: boolean;
   override?: string[];
+  /** KIP-853, for a controller of a dynamic quorum: a quorum of one, this node. */
   standalone?: boolean;
+  /** KIP-853: the initial voters, `id@host:port:directoryId,...` (the same on every initial controller). */
+  initialControllers?: string;
+  /** KIP-853: a controller that joins the quorum later (AddRaftVoter). */
+  noInitialControllers?: boolean;
 }
 
 export function runStorageFormat(opts: FormatOptions, out: (s: string) => void): number {
@@ -66,10 +77,18 @@ export function runStorageFormat(opts: FormatOptions, out: (s: string) => void):
   const { config } = KafkaConfig.parse(props);
   const clusterId = opts.clusterId ?? newUuid();
   const dirs = [...config.logDirs, config.metadataLogDir];
-  const r = formatStorage(dirs, clusterId, config.nodeId, opts.ignoreFormatted === true);
-  // As Kafka's Formatter says it; the node bootstraps its metadata log at this level on first start.
+  const quorum = quorumFormat(config, { standalone: opts.standalone, initialControllers: opts.initialControllers, noInitialControllers: opts.noInitialControllers });
   const metadataDir = resolve(config.metadataLogDir);
+  const r = formatStorage(dirs, clusterId, config.nodeId, opts.ignoreFormatted === true, {
+    metadataDir,
+    metadataDirectoryId: quorum.directoryId,
+    bootstrapVoters: quorum.voters,
+  });
+  // As Kafka's Formatter says it; the node bootstraps its metadata log at this level on first start.
   for (const d of r.formatted) out(`Formatting ${d === metadataDir ? 'metadata' : 'data'} directory ${d} with metadata.version ${METADATA_VERSION_NAME}.`);
+  if (quorum.voters !== undefined && r.formatted.includes(metadataDir)) {
+    out(`Bootstrap voters (kraft.version 1): ${quorum.voters.map((v) => `${v.id}@${v.endpoints[0].host}:${v.endpoints[0].port}:${v.directoryId}`).join(',')}`);
+  }
   for (const d of r.alreadyFormatted) out(`${d} is already formatted; skipping.`);
   return 0;
 }

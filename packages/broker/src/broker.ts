@@ -2,16 +2,20 @@
  * The broker: wires storage, the metadata image, the group coordinator and
  * the request handlers to the network, and runs the background tasks
  * (retention, log cleaning, flushing, offset checkpoints) on their Kafka
- * intervals.
+ * intervals. Its metadata comes only from the committed metadata log (a
+ * MetadataSource); it registers itself with the active controller, heartbeats,
+ * serves clients once unfenced, and shuts down in a controlled way
+ * (BrokerLifecycleManager).
  */
+import { randomBytes } from 'node:crypto';
 import { statfsSync } from 'node:fs';
 import { Clock, Logger, Scheduler, ScheduledTask } from '@nagare/common';
-import { ConfigResolver, EMPTY_IMAGE, MetadataImage, INTERNAL_TOPICS } from '@nagare/metadata';
-import { ApiKey, ErrorCode, apiByKey } from '@nagare/protocol';
+import { ConfigResolver, EMPTY_IMAGE, MetadataDelta, MetadataImage, INTERNAL_TOPICS } from '@nagare/metadata';
+import { ApiKey, ErrorCode, randomUuid } from '@nagare/protocol';
 import { LogManager, PartitionLog } from '@nagare/storage';
-import type { KafkaConfig } from './config';
-import type { ControllerChannel } from './controller-channel';
-import { describeQuorumHandler } from './describe-quorum';
+import { BrokerLifecycleManager } from './broker-lifecycle';
+import { SECURITY_PROTOCOLS, type KafkaConfig } from './config';
+import type { ControllerClient, MetadataSource } from './controller-channel';
 import { RequestDispatcher } from './dispatcher';
 import { FetchSessionCache } from './fetch-session';
 import { GroupCoordinator } from './group/coordinator';
@@ -29,7 +33,6 @@ import { OFFSETS_TOPIC, OffsetsTopic, TRANSACTION_STATE_TOPIC, TransactionStateT
 import { InterBrokerSender } from './network/inter-broker';
 import { TransactionCoordinator } from './transaction/coordinator';
 import { TransactionVerifier } from './transaction/verifier';
-import { ApiKey as Api } from '@nagare/protocol';
 
 /**
  * The metadata.version a new cluster is bootstrapped with and the highest this
@@ -42,26 +45,23 @@ export const METADATA_VERSION = 25;
 export const METADATA_VERSION_NAME = '4.0-IV3';
 
 export { FEATURE_LEVELS, consumerProtocolFinalized, transactionVersion } from './features';
-import { transactionVersion } from './features';
-
-/**
- * APIs a controller listener serves: those Kafka's message definitions list
- * for the "controller" listener, of the ones this node implements. Fetch is
- * left out: on a controller listener it is the Raft fetch of the metadata log,
- * not the data Fetch the broker serves.
- */
-export function isControllerApi(apiKey: number): boolean {
-  return apiKey !== ApiKey.Fetch && (apiByKey(apiKey)?.listeners.includes('controller') ?? false);
-}
+import { FEATURE_LEVELS, transactionVersion } from './features';
 
 export interface BrokerOptions {
   config: KafkaConfig;
   clusterId: string;
-  controller: ControllerChannel;
+  /** The metadata image, built by replaying the committed metadata log. */
+  metadata: MetadataSource;
+  /** Requests to the active controller. */
+  controller: ControllerClient;
   logManager: LogManager;
   clock: Clock;
   scheduler: Scheduler;
   logger: Logger;
+  /** This process's incarnation (default: a random UUID, new at every start). */
+  incarnationId?: string;
+  /** How long a shutdown waits for the controller to move leaderships away (5000 ms). */
+  controlledShutdownTimeoutMs?: number;
 }
 
 export class Broker implements BrokerServices {
@@ -72,9 +72,8 @@ export class Broker implements BrokerServices {
   readonly logger: Logger;
   readonly metadataVersion = METADATA_VERSION;
   readonly handlers: HandlerRegistry;
-  /** What the controller listeners (controller.listener.names) serve. */
-  readonly controllerHandlers: HandlerRegistry;
-  readonly controller: ControllerChannel;
+  readonly controller: ControllerClient;
+  readonly lifecycle: BrokerLifecycleManager;
   readonly replicas: ReplicaManager;
   readonly fetchSessions = new FetchSessionCache();
   readonly producerIds: ProducerIdManager;
@@ -88,31 +87,50 @@ export class Broker implements BrokerServices {
   private readonly scheduler: Scheduler;
   private readonly offsetsTopic: OffsetsTopic;
   private readonly transactionStateTopic: TransactionStateTopic;
+  /** The image the coordinators' leadership was last applied for. */
+  private leadershipImage: MetadataImage = EMPTY_IMAGE;
+  private readonly metadataSource: MetadataSource;
   private socketServer: SocketServer | null = null;
-  private controllerSocketServer: SocketServer | null = null;
   private bound: BoundListener[] = [];
   private readonly tasks: ScheduledTask[] = [];
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
-  private brokerEpoch = -1n;
   private markReady: () => void = () => {};
-  /** Requests wait for this: the broker is registered with the controller. */
+  /** Requests wait for this: the broker is registered with the controller and unfenced. */
   private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
+  private registration: Promise<bigint> | null = null;
+
+  private readonly options: BrokerOptions;
 
   constructor(opts: BrokerOptions) {
+    this.options = opts;
     this.config = opts.config;
     this.nodeId = opts.config.nodeId;
     this.clusterId = opts.clusterId;
     this.clock = opts.clock;
     this.logger = opts.logger;
     this.controller = opts.controller;
+    this.metadataSource = opts.metadata;
     this.logManager = opts.logManager;
     this.scheduler = opts.scheduler;
     this.resolver = new ConfigResolver(opts.config.explicit, this.nodeId);
     this.purgatory = new Purgatory(opts.scheduler);
     this.replicas = new ReplicaManager(opts.logManager, this.nodeId, this.resolver, opts.clock, opts.logger.child({ component: 'replicas' }));
     this.replicas.onAppend((topic, partition) => this.purgatory.notify(Purgatory.key(topic, partition)));
-    this.producerIds = new ProducerIdManager(opts.controller, this.nodeId, () => this.brokerEpoch);
+    this.lifecycle = new BrokerLifecycleManager({
+      nodeId: this.nodeId,
+      clusterId: opts.clusterId,
+      incarnationId: opts.incarnationId ?? randomUuid(randomBytes),
+      controller: opts.controller,
+      metadata: opts.metadata,
+      clock: opts.clock,
+      scheduler: opts.scheduler,
+      logger: opts.logger.child({ component: 'lifecycle' }),
+      heartbeatIntervalMs: opts.config.int('broker.heartbeat.interval.ms'),
+      maxMetadataVersion: METADATA_VERSION,
+      features: FEATURE_LEVELS,
+    });
+    this.producerIds = new ProducerIdManager(opts.controller, this.nodeId, () => this.lifecycle.brokerEpoch);
     this.offsetsTopic = new OffsetsTopic(this, opts.config.int('offsets.topic.num.partitions'));
     this.groups = new GroupCoordinator({
       store: this.offsetsTopic,
@@ -165,12 +183,10 @@ export class Broker implements BrokerServices {
         const p = this.metadata().topicsByName.get(topic)?.partitions.get(partition);
         return p === undefined ? undefined : p.leader;
       },
-      sendMarkers: (nodeId, request) => this.interBroker.send(nodeId, Api.WriteTxnMarkers, 1, request),
+      sendMarkers: (nodeId, request) => this.interBroker.send(nodeId, ApiKey.WriteTxnMarkers, 1, request),
       offsetsTopicPartitions: opts.config.int('offsets.topic.num.partitions'),
     });
-    const handlers = [...allHandlers, ...groupHandlers, ...consumerGroupHandlers, describeQuorumHandler];
-    this.handlers = new HandlerRegistry(handlers);
-    this.controllerHandlers = new HandlerRegistry(handlers.filter((h) => isControllerApi(h.apiKey)));
+    this.handlers = new HandlerRegistry([...allHandlers, ...groupHandlers, ...consumerGroupHandlers]);
   }
 
   /** The listeners bound (broker and controller), with the ports actually bound. */
@@ -179,7 +195,12 @@ export class Broker implements BrokerServices {
   }
 
   metadata(): MetadataImage {
-    return this.controller.image();
+    return this.metadataSource.image();
+  }
+
+  /** The broker epoch from the controller (-1 before registration). */
+  get brokerEpoch(): bigint {
+    return this.lifecycle.brokerEpoch;
   }
 
   async autoCreateTopics(names: string[]): Promise<void> {
@@ -191,6 +212,10 @@ export class Broker implements BrokerServices {
       },
       7,
     );
+    // The topics arrive in this broker's image when it replays their records: wait a moment for it,
+    // so the Metadata answer that triggered the creation can already describe them.
+    const created = res.topics.filter((t) => t.errorCode === 0 || t.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS).map((t) => t.name);
+    await this.waitForTopics(created, 2000);
     for (const t of res.topics) {
       if (t.errorCode !== 0 && t.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
         this.logger.warn({ topic: t.name, error: t.errorMessage }, 'auto topic creation failed');
@@ -198,6 +223,27 @@ export class Broker implements BrokerServices {
         this.logger.info({ topic: t.name, partitions: t.numPartitions }, 'created topic (auto.create.topics.enable)');
       }
     }
+  }
+
+  /** Resolves when every named topic is in the image, or after `timeoutMs`. */
+  waitForTopics(names: readonly string[], timeoutMs: number): Promise<void> {
+    const has = () => names.every((n) => this.metadataSource.image().topicsByName.has(n));
+    if (has()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let unsubscribe = () => {};
+      const timer = this.scheduler.schedule(timeoutMs, () => {
+        unsubscribe();
+        resolve();
+      });
+      unsubscribe = this.metadataSource.subscribe({
+        onMetadataUpdate: () => {
+          if (!has()) return;
+          timer.cancel();
+          unsubscribe();
+          resolve();
+        },
+      });
+    });
   }
 
   logDirs(): Array<{ dir: string; offline: boolean; logs: PartitionLog[]; totalBytes: bigint; usableBytes: bigint }> {
@@ -218,20 +264,19 @@ export class Broker implements BrokerServices {
   }
 
   /**
-   * Applies the current image, loads groups and binds the listeners. Requests
-   * are held until `ready()` (the node's registration with the controller,
-   * which needs the bound ports when a listener asked for port 0).
+   * Applies the current image, loads groups, binds the broker listeners and starts registering with
+   * the controller (with the ports actually bound, when a listener asked for port 0). Requests are
+   * held until the controller has unfenced the broker (`whenReady`).
    */
   async start(): Promise<BoundListener[]> {
-    const image = this.controller.image();
+    const image = this.metadataSource.image();
     this.replicas.applyImage(image, { ...image, topicsById: new Map(), topicsByName: new Map() });
     this.applyDynamicConfigs(image);
-    this.unsubscribe = this.controller.subscribe((next, previous) => this.onImage(next, previous));
+    this.unsubscribe = this.metadataSource.subscribe({ onMetadataUpdate: (delta, next) => this.onMetadata(delta, next) });
     await this.groups.start();
     await this.transactions.start();
     // The coordinators' shards: the __consumer_offsets and __transaction_state partitions this node leads.
-    await applyLeadership(this.groups, this.nodeId, OFFSETS_TOPIC, image, EMPTY_IMAGE);
-    await applyLeadership(this.transactions, this.nodeId, TRANSACTION_STATE_TOPIC, image, EMPTY_IMAGE);
+    await this.applyCoordinatorLeadership(image);
     this.scheduleBackgroundTasks();
     const network = (listeners: Array<{ listener: string; host: string; port: number }>, registry: HandlerRegistry, component: string) =>
       new SocketServer({
@@ -243,41 +288,56 @@ export class Broker implements BrokerServices {
         maxInFlightPerConnection: this.config.int('queued.max.requests'),
       });
     this.socketServer = network(this.config.brokerListeners, this.handlers, 'requests');
-    const brokerBound = await this.socketServer.start();
-    // The controller listeners answer the controller's API set (so `--bootstrap-controller` works).
-    const controllerListeners = this.config.processRoles.includes('controller') ? this.config.controllerListeners : [];
-    let controllerBound: BoundListener[] = [];
-    if (controllerListeners.length > 0) {
-      this.controllerSocketServer = network(controllerListeners, this.controllerHandlers, 'controller-requests');
-      try {
-        controllerBound = await this.controllerSocketServer.start();
-      } catch (e) {
-        await this.socketServer.stop();
-        throw e;
-      }
-    }
-    this.bound = [...brokerBound, ...controllerBound];
+    this.bound = await this.socketServer.start();
+    const protocols = this.config.securityProtocolMap;
+    const listeners = this.config.advertisedListeners.map((e) => {
+      const bound = this.bound.find((l) => l.name === e.listener);
+      return {
+        name: e.listener,
+        host: e.host,
+        port: e.port === 0 && bound ? bound.boundPort : e.port,
+        securityProtocol: SECURITY_PROTOCOLS[protocols.get(e.listener) ?? e.listener] ?? 0,
+      };
+    });
+    this.registration = this.lifecycle.start(listeners, this.config.get('broker.rack'));
+    this.registration.then(
+      () => this.markReady(),
+      (e) => this.logger.error({ err: (e as Error).message }, 'the broker could not register with the controller'),
+    );
     return this.bound;
   }
 
-  /** Marks the broker registered (with its broker epoch) and releases held requests. */
-  ready(brokerEpoch: bigint): void {
-    this.brokerEpoch = brokerEpoch;
-    this.markReady();
+  /** Resolves with the broker epoch once the controller has registered and unfenced this broker. */
+  whenReady(): Promise<bigint> {
+    if (this.registration === null) return Promise.reject(new Error('the broker is not started'));
+    return this.registration;
   }
 
-  private onImage(image: MetadataImage, previous: MetadataImage): void {
-    const deleted: string[] = [];
-    for (const t of previous.topicsByName.values()) if (!image.topicsById.has(t.id)) deleted.push(t.name);
-    this.replicas.applyImage(image, previous);
+  private onMetadata(delta: MetadataDelta, image: MetadataImage): void {
+    const changes = delta.changes();
+    this.replicas.applyDelta(changes, image);
     this.applyDynamicConfigs(image);
-    this.groups.onMetadataImage(image, previous);
-    void applyLeadership(this.groups, this.nodeId, OFFSETS_TOPIC, image, previous);
-    void applyLeadership(this.transactions, this.nodeId, TRANSACTION_STATE_TOPIC, image, previous);
+    const deleted = [...changes.deletedTopics.values()].map((t) => t.name);
     if (deleted.length > 0) {
       void this.groups.onTopicsDeleted(deleted);
       for (const name of deleted) this.logger.info({ topic: name }, 'deleted topic');
     }
+    this.groups.onMetadataImage(image, this.leadershipImage);
+    void this.applyCoordinatorLeadership(image);
+  }
+
+  /**
+   * Loads the coordinators' shards of the `__consumer_offsets` and
+   * `__transaction_state` partitions this broker has come to lead, and unloads
+   * those it no longer leads (Kafka's onElection/onResignation).
+   */
+  private applyCoordinatorLeadership(image: MetadataImage): Promise<void> {
+    const previous = this.leadershipImage;
+    this.leadershipImage = image;
+    return Promise.all([
+      applyLeadership(this.groups, this.nodeId, OFFSETS_TOPIC, image, previous),
+      applyLeadership(this.transactions, this.nodeId, TRANSACTION_STATE_TOPIC, image, previous),
+    ]).then(() => undefined);
   }
 
   /** Cluster-wide dynamic configs the broker reads from the image (kafka-configs --entity-type brokers --entity-default). */
@@ -322,13 +382,22 @@ export class Broker implements BrokerServices {
     this.every(c.int('log.flush.offset.checkpoint.interval.ms'), 'checkpoint', () => this.logManager.checkpoint());
   }
 
+  /**
+   * Stops: a controlled shutdown first (the controller moves this broker's leaderships away, up to
+   * `controlledShutdownTimeoutMs`), then the listeners, purgatories and groups.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    if (this.lifecycle.brokerEpoch >= 0 && !this.lifecycle.isFenced) {
+      const granted = await this.lifecycle.controlledShutdown(this.options.controlledShutdownTimeoutMs ?? 5000);
+      this.logger.info({ granted }, granted ? 'controlled shutdown complete' : 'controlled shutdown not confirmed by the controller');
+    }
     this.stopped = true;
+    this.lifecycle.close();
     this.markReady();
     for (const t of this.tasks) t.cancel();
     this.unsubscribe?.();
-    await Promise.all([this.socketServer?.stop(), this.controllerSocketServer?.stop()]);
+    await this.socketServer?.stop();
     this.purgatory.completeAll();
     await this.transactions.shutdown();
     await this.groups.shutdown();

@@ -30,7 +30,6 @@ describe('server.properties', () => {
     expect(() => KafkaConfig.parse({ ...base, 'num.partitions': '0' })).toThrow(/num.partitions: Value must be at least 1/);
     expect(() => KafkaConfig.parse({ ...base, listeners: 'PLAINTEXT:9092' })).toThrow(/not of the form NAME:\/\/host:port/);
     expect(() => KafkaConfig.parse({ ...base, 'process.roles': '' })).toThrow(/process.roles/);
-    expect(() => KafkaConfig.parse({ ...base, 'controller.quorum.voters': '1@a:1,2@b:2' })).toThrow(/single-voter/);
     expect(() => KafkaConfig.parse({ ...base, listeners: 'SSL://:9093' })).toThrow(/PLAINTEXT listeners only/);
   });
 
@@ -83,12 +82,39 @@ describe('server.properties', () => {
     expect(() => KafkaConfig.parse({ ...kraft, 'listener.security.protocol.map': 'CONTROLLER:TLS,PLAINTEXT:PLAINTEXT' })).toThrow(/No enum constant for security protocol TLS/);
   });
 
-  it('refuses process.roles=broker or controller alone instead of running a combined node', () => {
-    for (const roles of ['broker', 'controller']) {
-      expect(() => KafkaConfig.parse({ ...base, 'process.roles': roles })).toThrow(
-        `Invalid value ${roles} for configuration process.roles: this release runs combined nodes only (process.roles=broker,controller); a separate broker or controller needs the networked KRaft quorum, which is not implemented yet`,
-      );
-    }
+  it('runs a broker, a controller or both, with Kafka\'s checks of the quorum settings', () => {
+    const ctl = { 'controller.listener.names': 'CONTROLLER', 'controller.quorum.voters': '1@h1:9093,2@h2:9093,3@h3:9093' };
+    const controllerOnly = KafkaConfig.parse({ ...base, ...ctl, 'process.roles': 'controller', listeners: 'CONTROLLER://:9093' }).config;
+    expect([controllerOnly.isController, controllerOnly.isBroker, controllerOnly.quorumVoters]).toEqual([
+      true,
+      false,
+      [
+        { id: 1, host: 'h1', port: 9093 },
+        { id: 2, host: 'h2', port: 9093 },
+        { id: 3, host: 'h3', port: 9093 },
+      ],
+    ]);
+    const broker = KafkaConfig.parse({ ...base, ...ctl, 'process.roles': 'broker', 'node.id': '4' }).config;
+    expect([broker.isController, broker.isBroker, broker.implicitSingleVoter]).toEqual([false, true, false]);
+    const dynamic = KafkaConfig.parse({ ...base, 'process.roles': 'broker', 'node.id': '4', 'controller.listener.names': 'CONTROLLER', 'controller.quorum.bootstrap.servers': 'h1:9093,[::1]:9094' }).config;
+    expect(dynamic.quorumBootstrapServers).toEqual([
+      { host: 'h1', port: 9093 },
+      { host: '::1', port: 9094 },
+    ]);
+    // A combined node with no quorum settings at all is a quorum of one (npm start).
+    expect(KafkaConfig.parse(base).config.implicitSingleVoter).toBe(true);
+    const refused: Array<[Record<string, string>, string]> = [
+      [{ 'process.roles': 'broker' }, 'If using process.roles, either controller.quorum.bootstrap.servers must contain the set of bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers.'],
+      [{ ...ctl, 'process.roles': 'broker' }, "If process.roles contains just the 'broker' role, the node id 1 must not be included in the set of voters controller.quorum.voters={1, 2, 3}"],
+      [{ 'controller.quorum.voters': '2@h:1', 'process.roles': 'broker' }, 'controller.listener.names must contain at least one value when running KRaft with just the broker role'],
+      [{ ...ctl, 'node.id': '4', 'process.roles': 'broker', listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093' }, "controller.listener.names must not contain a value appearing in the 'listeners' configuration when running KRaft with just the broker role"],
+      [{ ...ctl, 'process.roles': 'controller', listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093' }, 'The listeners config must only contain KRaft controller listeners from controller.listener.names when process.roles=controller'],
+      [{ ...ctl, 'node.id': '7', 'process.roles': 'controller', listeners: 'CONTROLLER://:9093' }, "If process.roles contains the 'controller' role, the node id 7 must be included in the set of voters controller.quorum.voters={1, 2, 3}"],
+      [{ ...ctl, listeners: 'PLAINTEXT://:9092' }, "controller.listener.names must contain at least one value appearing in the 'listeners' configuration when running the KRaft controller role"],
+      [{ 'process.roles': 'broker,tiered' }, 'Invalid value tiered for configuration process.roles: String must be one of: broker, controller'],
+      [{ 'controller.quorum.voters': '1@h1' }, "Invalid value 1@h1 for configuration controller.quorum.voters: '1@h1' is not of the form id@host:port"],
+    ];
+    for (const [props, message] of refused) expect(() => KafkaConfig.parse({ ...base, ...props })).toThrow(message);
     expect(KafkaConfig.parse({ ...base, 'process.roles': 'controller,broker' }).config.processRoles).toEqual(['controller', 'broker']);
   });
 

@@ -137,6 +137,39 @@ export class KafkaConfig {
     return this.list('process.roles');
   }
 
+  get isController(): boolean {
+    return this.processRoles.includes('controller');
+  }
+
+  get isBroker(): boolean {
+    return this.processRoles.includes('broker');
+  }
+
+  /** `controller.quorum.voters` (id@host:port, static voters, kraft.version 0). */
+  get quorumVoters(): Array<{ id: number; host: string; port: number }> {
+    return this.list('controller.quorum.voters').map((v) => {
+      const m = /^(\d+)@(\[[^\]]*\]|[^:]*):(\d+)$/.exec(v)!;
+      return { id: Number(m[1]), host: m[2].replace(/^\[|\]$/g, ''), port: Number(m[3]) };
+    });
+  }
+
+  /** `controller.quorum.bootstrap.servers` (host:port, KIP-853). */
+  get quorumBootstrapServers(): Array<{ host: string; port: number }> {
+    return this.list('controller.quorum.bootstrap.servers').map((v) => {
+      const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(v)!;
+      return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+    });
+  }
+
+  /**
+   * A combined node with no quorum configured at all (no voters, no bootstrap servers, no controller
+   * listener): nagare runs it as a quorum of one, itself (what `npm start` does). Kafka requires the
+   * quorum settings; this is a convenience for a single node.
+   */
+  get implicitSingleVoter(): boolean {
+    return this.isController && this.isBroker && this.quorumVoters.length === 0 && this.quorumBootstrapServers.length === 0 && this.controllerListenerNames.length === 0;
+  }
+
   get listeners(): Endpoint[] {
     return parseEndpoints('listeners', this.str('listeners'));
   }
@@ -231,13 +264,8 @@ export class KafkaConfig {
     if (roles.length === 0) {
       throw new NagareError('INVALID_CONFIG', 'Missing required configuration process.roles: set it to broker,controller for a single node');
     }
-    if (!(roles.includes('broker') && roles.includes('controller'))) {
-      // A broker-only or controller-only node needs the networked quorum (controller.quorum.bootstrap.servers, KIP-853).
-      throw invalid(
-        'process.roles',
-        this.str('process.roles'),
-        'this release runs combined nodes only (process.roles=broker,controller); a separate broker or controller needs the networked KRaft quorum, which is not implemented yet',
-      );
+    for (const r of roles) {
+      if (r !== 'broker' && r !== 'controller') throw invalid('process.roles', this.str('process.roles'), `Unknown process role '${r}' (must be a list of 'broker' and/or 'controller')`);
     }
     if (this.nodeId < 0) throw new NagareError('INVALID_CONFIG', 'Missing required configuration node.id: it must be set to a non-negative number');
     const listeners = this.listeners;
@@ -261,27 +289,58 @@ export class KafkaConfig {
         throw invalid(where[0], where[1], `listener ${l.listener} uses ${proto}, but nagare serves PLAINTEXT listeners only (TLS and SASL are not implemented yet)`);
       }
     }
-    if (roles.includes('controller') && ctl.length === 0 && listeners.length > 1) {
-      throw new NagareError('INVALID_CONFIG', 'Missing required configuration controller.listener.names: required when process.roles includes controller');
-    }
-    for (const name of ctl) {
-      if (roles.includes('controller') && !listeners.some((l) => l.listener === name)) {
-        throw new NagareError('INVALID_CONFIG', `Invalid value ${this.get('controller.listener.names')} for configuration controller.listener.names: listener ${name} is not in listeners`);
-      }
-    }
-    if (roles.includes('broker') && this.brokerListeners.length === 0) {
-      throw new NagareError('INVALID_CONFIG', 'Invalid value for configuration listeners: a broker needs at least one listener that is not a controller listener');
-    }
     if (this.logDirs.length === 0) throw new NagareError('INVALID_CONFIG', 'Missing required configuration log.dirs');
-    const voters = this.list('controller.quorum.voters');
-    for (const v of voters) {
-      if (!/^\d+@[^:]+:\d+$/.test(v)) throw invalid('controller.quorum.voters', this.str('controller.quorum.voters'), `'${v}' is not of the form id@host:port`);
+    const votersValue = this.str('controller.quorum.voters');
+    for (const v of this.list('controller.quorum.voters')) {
+      if (!/^\d+@(\[[^\]]*\]|[^:]+):\d+$/.test(v)) throw invalid('controller.quorum.voters', votersValue, `'${v}' is not of the form id@host:port`);
     }
-    if (voters.length > 1 || (voters.length === 1 && Number(voters[0].split('@')[0]) !== this.nodeId)) {
+    for (const v of this.list('controller.quorum.bootstrap.servers')) {
+      if (!/^(\[[^\]]*\]|[^:]+):\d+$/.test(v)) throw invalid('controller.quorum.bootstrap.servers', this.str('controller.quorum.bootstrap.servers'), `'${v}' is not of the form host:port`);
+    }
+    const voterIds = this.quorumVoters.map((v) => v.id);
+    const voterSet = `{${[...new Set(voterIds)].join(', ')}}`;
+    const isBroker = roles.includes('broker');
+    const isController = roles.includes('controller');
+    if (this.implicitSingleVoter) {
+      // npm start's single node: a quorum of one, the controller reached in process.
+      if (this.brokerListeners.length === 0) {
+        throw new NagareError('INVALID_CONFIG', 'Invalid value for configuration listeners: a broker needs at least one listener that is not a controller listener');
+      }
+      return;
+    }
+    // Kafka's KafkaConfig.validateValues for KRaft, with its messages.
+    if (voterIds.length === 0 && this.quorumBootstrapServers.length === 0) {
       throw new NagareError(
         'INVALID_CONFIG',
-        `Invalid value ${this.str('controller.quorum.voters')} for configuration controller.quorum.voters: this release runs a single-voter quorum whose voter must be this node (${this.nodeId})`,
+        'If using process.roles, either controller.quorum.bootstrap.servers must contain the set of bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers.',
       );
+    }
+    const ctlListeners = listeners.filter((l) => ctl.includes(l.listener));
+    if (isBroker && !isController) {
+      if (voterIds.includes(this.nodeId)) {
+        throw new NagareError('INVALID_CONFIG', `If process.roles contains just the 'broker' role, the node id ${this.nodeId} must not be included in the set of voters controller.quorum.voters=${voterSet}`);
+      }
+      if (ctl.length === 0) throw new NagareError('INVALID_CONFIG', 'controller.listener.names must contain at least one value when running KRaft with just the broker role');
+      if (ctlListeners.length > 0) {
+        throw new NagareError('INVALID_CONFIG', "controller.listener.names must not contain a value appearing in the 'listeners' configuration when running KRaft with just the broker role");
+      }
+    }
+    if (isController) {
+      if (!isBroker && ctlListeners.length !== listeners.length) {
+        throw new NagareError('INVALID_CONFIG', 'The listeners config must only contain KRaft controller listeners from controller.listener.names when process.roles=controller');
+      }
+      if (voterIds.length > 0 && !voterIds.includes(this.nodeId)) {
+        throw new NagareError('INVALID_CONFIG', `If process.roles contains the 'controller' role, the node id ${this.nodeId} must be included in the set of voters controller.quorum.voters=${voterSet}`);
+      }
+      if (ctlListeners.length === 0) {
+        throw new NagareError('INVALID_CONFIG', "controller.listener.names must contain at least one value appearing in the 'listeners' configuration when running the KRaft controller role");
+      }
+      if (!ctl.every((n) => listeners.some((l) => l.listener === n))) {
+        throw new NagareError('INVALID_CONFIG', "controller.listener.names must only contain values appearing in the 'listeners' configuration when running the KRaft controller role");
+      }
+    }
+    if (isBroker && this.brokerListeners.length === 0) {
+      throw new NagareError('INVALID_CONFIG', 'There must be at least one broker advertised listener. Perhaps all listeners appear in controller.listener.names?');
     }
   }
 }

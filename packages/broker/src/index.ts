@@ -1,6 +1,10 @@
 export * from './broker';
 export * from './config';
 export * from './controller-channel';
+export * from './controller-client';
+export * from './broker-lifecycle';
+export { defineHandler } from './handlers/types';
+export { allHandlers } from './handlers';
 export * from './dispatcher';
 export * from './handlers/registry';
 export type { ApiHandler, RequestContext } from './handlers/types';

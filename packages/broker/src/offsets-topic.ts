@@ -79,6 +79,8 @@ export class CoordinatorTopic implements CoordinatorStore {
       7,
     );
     const r = res.topics[0];
+    // The controller committed it; this broker's image has it once it replays the records.
+    if (r.errorCode === 0 || r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) await this.services.waitForTopics?.([OFFSETS_TOPIC], 5000);
     if (r.errorCode !== 0 && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
       const hint = r.errorCode === ErrorCode.INVALID_REPLICATION_FACTOR ? ` (set ${this.spec.replicationFactorKey}=1 on a single node)` : '';
       this.services.logger.error({ error: r.errorMessage }, `could not create ${this.topic}${hint}`);

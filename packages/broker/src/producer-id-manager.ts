@@ -3,7 +3,7 @@
  * reserves in the metadata log (ProducerIdsRecord, KIP-730), so ids stay
  * unique across restarts: a restarted broker gets a fresh block.
  */
-import type { ControllerChannel } from './controller-channel';
+import type { ControllerClient } from './controller-channel';
 
 export class ProducerIdManager {
   private next = 0n;
@@ -11,7 +11,7 @@ export class ProducerIdManager {
   private pending: Promise<void> | null = null;
 
   constructor(
-    private readonly controller: ControllerChannel,
+    private readonly controller: ControllerClient,
     private readonly brokerId: number,
     private readonly brokerEpoch: () => bigint,
   ) {}

@@ -9,7 +9,7 @@
  */
 import type { Clock, Logger } from '@nagare/common';
 import { NagareError, isNagareError } from '@nagare/common';
-import { ConfigResolver, INTERNAL_TOPICS, MetadataImage, TopicImage } from '@nagare/metadata';
+import { ConfigResolver, INTERNAL_TOPICS, MetadataImage, TopicImage, type MetadataChanges } from '@nagare/metadata';
 import { ErrorCode } from '@nagare/protocol';
 import { BatchView, Compression, RecordBatchBuilder, iterateBatches } from '@nagare/records';
 import { LogManager, PartitionLog, VerificationGuard, logConfigFromProperties } from '@nagare/storage';
@@ -168,11 +168,56 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * Applies what a metadata delta changed (Kafka's ReplicaManager.applyDelta): logs of deleted topics
+   * go, partitions created or changed (replicas, leader, epochs) are brought in line, and topics
+   * whose configs changed get their new log config. Nothing else is rescanned.
+   */
+  applyDelta(changes: MetadataChanges, image: MetadataImage): void {
+    for (const [id, t] of changes.deletedTopics) {
+      for (const p of t.partitions.keys()) {
+        const k = key(t.name, p);
+        if (!this.partitions.delete(k)) continue;
+        try {
+          this.logs.deleteLog(t.name, p);
+        } catch (e) {
+          this.logger.error({ topic: t.name, partition: p, topicId: id, err: (e as Error).message }, 'could not delete log');
+        }
+      }
+    }
+    const touched = new Set<string>(changes.changedPartitions.keys());
+    for (const k of changes.changedConfigs) {
+      if (!k.startsWith('2:')) {
+        // A broker-level config change may change every topic's effective config.
+        for (const t of image.topicsById.keys()) touched.add(t);
+        continue;
+      }
+      const t = image.topicsByName.get(k.slice(2));
+      if (t !== undefined) touched.add(t.id);
+    }
+    for (const id of touched) {
+      const t = image.topicsById.get(id);
+      if (t !== undefined) this.applyTopic(image, t, true);
+    }
+  }
+
   private applyTopic(image: MetadataImage, t: TopicImage, configChanged: boolean): void {
     let config: ReturnType<typeof logConfigFromProperties> | undefined;
     const logConfig = () => (config ??= this.topicLogConfig(image, t.name));
     for (const reg of t.partitions.values()) {
-      if (!reg.replicas.includes(this.nodeId)) continue;
+      if (!reg.replicas.includes(this.nodeId)) {
+        // Reassigned away from this broker: stop hosting it (the log goes, as Kafka's StopReplica with delete).
+        const gone = this.partitions.get(key(t.name, reg.partition));
+        if (gone !== undefined) {
+          this.partitions.delete(key(t.name, reg.partition));
+          try {
+            this.logs.deleteLog(t.name, reg.partition);
+          } catch (e) {
+            this.logger.error({ topic: t.name, partition: reg.partition, err: (e as Error).message }, 'could not delete log');
+          }
+        }
+        continue;
+      }
       const k = key(t.name, reg.partition);
       let hosted = this.partitions.get(k);
       if (!hosted) {

@@ -6,7 +6,7 @@ import type { Clock, Logger } from '@nagare/common';
 import type { ConfigResolver, MetadataImage } from '@nagare/metadata';
 import type { PartitionLog } from '@nagare/storage';
 import type { KafkaConfig } from './config';
-import type { ControllerChannel } from './controller-channel';
+import type { ControllerClient } from './controller-channel';
 import type { HandlerRegistry } from './handlers/registry';
 import type { ReplicaManager } from './replica-manager';
 import type { FetchSessionCache } from './fetch-session';
@@ -29,7 +29,7 @@ export interface BrokerServices {
   readonly handlers: HandlerRegistry;
   /** What the controller listeners serve (absent: the node has none). */
   readonly controllerHandlers?: HandlerRegistry;
-  readonly controller: ControllerChannel;
+  readonly controller: ControllerClient;
   readonly replicas: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
   readonly producerIds: ProducerIdManager;
@@ -47,6 +47,8 @@ export interface BrokerServices {
   boundListeners?(): BoundListener[];
   /** The latest metadata image. */
   metadata(): MetadataImage;
+  /** Resolves when every named topic is in this broker's image, or after `timeoutMs`. */
+  waitForTopics?(names: readonly string[], timeoutMs: number): Promise<void>;
   /** Creates topics with the broker's defaults (auto topic creation); resolves when they exist or failed. */
   autoCreateTopics(names: string[]): Promise<void>;
 }

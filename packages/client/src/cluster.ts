@@ -330,6 +330,20 @@ export class Cluster {
     this.applyMetadata(res, topics);
   }
 
+  /**
+   * What a controller's DescribeCluster (endpoint type 2, KIP-919) says: the controllers stand in for
+   * the brokers and `controllerId` is the active controller. `null` forgets the active controller.
+   */
+  applyControllers(nodes: BrokerInfo[] | null, controllerId: number, clusterId: string | null): void {
+    if (this.closed) return;
+    this.controllerId = controllerId;
+    if (nodes === null) return;
+    this.clusterId = clusterId;
+    const seen = new Set(nodes.map((n) => n.nodeId));
+    for (const n of nodes) this.brokers.set(n.nodeId, n);
+    for (const id of [...this.brokers.keys()]) if (!seen.has(id)) this.brokers.delete(id);
+  }
+
   /** Applies a Metadata response (exposed for tests). */
   applyMetadata(res: MetadataResponse, requested: string[] | null): void {
     if (this.closed) return;

@@ -105,6 +105,12 @@ const BROKER_ACTED_ON: ReadonlySet<string> = new Set([
   'group.consumer.min.heartbeat.interval.ms', 'group.consumer.min.session.timeout.ms', 'group.consumer.session.timeout.ms', 'producer.id.expiration.ms', 'transaction.state.log.num.partitions',
   'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes',
   'transactional.id.expiration.ms', 'transaction.max.timeout.ms',
+  // The metadata quorum (KRaft) and broker lifecycle.
+  'controller.quorum.election.timeout.ms', 'controller.quorum.election.backoff.max.ms', 'controller.quorum.fetch.timeout.ms',
+  'controller.quorum.request.timeout.ms', 'controller.quorum.retry.backoff.ms', 'broker.session.timeout.ms',
+  'broker.heartbeat.interval.ms', 'metadata.max.idle.interval.ms', 'metadata.log.max.record.bytes.between.snapshots',
+  'metadata.log.max.snapshot.interval.ms', 'auto.leader.rebalance.enable', 'leader.imbalance.check.interval.seconds',
+  'controlled.shutdown.enable', 'initial.broker.registration.timeout.ms',
 ]);
 
 /** Topic configs nagare accepts but does not act on (replication throttles, tiered storage, preallocation). */

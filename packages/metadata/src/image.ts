@@ -11,14 +11,23 @@ export interface BrokerEndpoint {
   securityProtocol: number;
 }
 
+export interface BrokerFeatureRange {
+  name: string;
+  minSupportedVersion: number;
+  maxSupportedVersion: number;
+}
+
 export interface BrokerRegistration {
   id: number;
+  /** The broker epoch: the offset of its RegisterBrokerRecord. */
   epoch: bigint;
   incarnationId: string;
   endpoints: BrokerEndpoint[];
   rack: string | null;
   fenced: boolean;
   inControlledShutdown: boolean;
+  features?: BrokerFeatureRange[];
+  logDirs?: string[];
 }
 
 export interface PartitionRegistration {
@@ -30,6 +39,9 @@ export interface PartitionRegistration {
   partitionEpoch: number;
   removingReplicas: number[];
   addingReplicas: number[];
+  /** 0 recovered, 1 recovering (after an unclean election, KIP-704). */
+  leaderRecoveryState?: number;
+  directories?: string[];
 }
 
 export interface TopicImage {

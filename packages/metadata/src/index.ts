@@ -4,3 +4,4 @@ export * from './image';
 export * from './delta';
 export * from './configs';
 export * from './config-resolver';
+export * from './image-records';

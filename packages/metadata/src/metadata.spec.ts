@@ -99,6 +99,22 @@ describe('replaying records into an image', () => {
     expect(() => replayAll(EMPTY_IMAGE, [{ record: partition(T1, 0), offset: 0, epoch: 1 }])).toThrow(MetadataReplayError);
     expect(() => replayAll(EMPTY_IMAGE, [topic('a', T1), topic('a', T1)].map((record, i) => ({ record, offset: i, epoch: 1 })))).toThrow(/already exists/);
   });
+
+  it('never changes an image it returned, even when the delta goes on replaying', () => {
+    const delta = new MetadataDelta(EMPTY_IMAGE);
+    delta.replay(topic('a', T1), 0, 1);
+    delta.replay(partition(T1, 0), 1, 1);
+    delta.replay(config('a', 'retention.ms', '1'), 2, 1);
+    const first = delta.apply();
+    delta.replay(partition(T1, 1), 3, 1);
+    delta.replay(config('a', 'retention.ms', '2'), 4, 1);
+    const second = delta.apply();
+    expect([...first.topicsByName.get('a')!.partitions.keys()]).toEqual([0]);
+    expect(first.configs.get(`${ConfigResourceType.TOPIC}:a`)!.get('retention.ms')).toBe('1');
+    expect([...second.topicsByName.get('a')!.partitions.keys()]).toEqual([0, 1]);
+    expect(second.configs.get(`${ConfigResourceType.TOPIC}:a`)!.get('retention.ms')).toBe('2');
+    expect(second.topicsById.get(T1)).toBe(second.topicsByName.get('a'));
+  });
 });
 
 describe('configs', () => {

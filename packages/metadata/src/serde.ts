@@ -4,7 +4,7 @@
  * record type, unsigned varint record version, then the record itself. Using
  * Kafka's own formats keeps `__cluster_metadata` readable by Kafka's tools.
  */
-import { MessageCodec, ProtocolDecodeError, Reader, Writer, sizeOfUvarint, sizeState } from '@nagare/protocol';
+import { MessageCodec, ProtocolDecodeError, Reader, Writer, newSizeContext, sizeOfUvarint } from '@nagare/protocol';
 import { METADATA_RECORD_CODECS, MetadataRecordType } from './generated/record-types';
 import type * as R from './generated/records';
 
@@ -35,10 +35,10 @@ function codecFor(type: number): MessageCodec<unknown> {
 
 export function encodeMetadataRecord(record: MetadataRecord): Buffer {
   const codec = codecFor(record.type);
-  sizeState.external = 0;
-  const body = codec.size(record.data, record.version);
+  const s = newSizeContext();
+  const body = codec.size(record.data, record.version, s);
   const size = sizeOfUvarint(METADATA_FRAME_VERSION) + sizeOfUvarint(record.type) + sizeOfUvarint(record.version) + body;
-  const w = new Writer(size - sizeState.external);
+  const w = new Writer(size - s.external);
   w.uvarint(METADATA_FRAME_VERSION);
   w.uvarint(record.type);
   w.uvarint(record.version);
@@ -62,4 +62,27 @@ export function decodeMetadataRecord(value: Buffer): MetadataRecord {
   const data = codec.read(r, version);
   if (r.failed) throw new ProtocolDecodeError(codec.name, version, r.errField, r.errReason, r.errOffset);
   return { type, version, data } as MetadataRecord;
+}
+
+const decodedBatches = new WeakMap<readonly Buffer[], ReadonlyArray<MetadataRecord | Error>>();
+
+/**
+ * Decodes the records of a committed batch once per batch: a node's metadata loader and its
+ * controller are handed the same array, so the second reads what the first decoded (and the
+ * images share the decoded records, which nothing changes). A record that does not decode is
+ * its Error.
+ */
+export function decodeMetadataBatch(values: readonly Buffer[]): ReadonlyArray<MetadataRecord | Error> {
+  let decoded = decodedBatches.get(values);
+  if (decoded === undefined) {
+    decoded = values.map((v) => {
+      try {
+        return decodeMetadataRecord(v);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    });
+    decodedBatches.set(values, decoded);
+  }
+  return decoded;
 }

@@ -9,10 +9,10 @@
 import { APIS, ApiDefinition, ApiKey, RequestByKey, ResponseByKey } from './generated/apis';
 import { RequestHeader, RequestHeaderCodec } from './generated/messages/request-header';
 import { ResponseHeaderCodec } from './generated/messages/response-header';
-import { MessageCodec, checkVersion, isFlexible, lenient } from './runtime/codec';
+import { MessageCodec, checkVersion, isFlexible, type EncodeOptions } from './runtime/codec';
 import { ProtocolDecodeError } from './runtime/errors';
 import { Reader } from './runtime/reader';
-import { Writer, sizeState } from './runtime/writer';
+import { Writer, newSizeContext } from './runtime/writer';
 
 /** Kafka's default `socket.request.max.bytes`: 100 MiB. */
 export const DEFAULT_MAX_FRAME_SIZE = 104_857_600;
@@ -127,11 +127,12 @@ function encodeFrame<T>(
   bodyCodec: MessageCodec<T>,
   body: T,
   version: number,
+  opts?: EncodeOptions,
 ): Buffer[] {
   checkVersion(bodyCodec, version);
-  sizeState.external = 0;
-  const size = headerCodec.size(header, headerVersion) + bodyCodec.size(body, version);
-  const w = new Writer(4 + size - sizeState.external);
+  const s = newSizeContext();
+  const size = headerCodec.size(header, headerVersion, s) + bodyCodec.size(body, version, s);
+  const w = new Writer(4 + size - s.external, { strict: opts?.lenient !== true });
   w.int32(size);
   headerCodec.write(w, header, headerVersion);
   bodyCodec.write(w, body, version);
@@ -144,12 +145,13 @@ export function encodeRequestFrame<K extends keyof RequestByKey>(
   correlationId: number,
   clientId: string | null,
   body: RequestByKey[K],
+  opts?: EncodeOptions,
 ): Buffer[] {
   const api = apiByKey(apiKey);
   if (!api) throw new Error(`unknown API key ${apiKey}`);
   const headerVersion = requestHeaderVersion(apiKey, apiVersion);
   const header: RequestHeader = { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId };
-  return encodeFrame(RequestHeaderCodec, header, headerVersion, api.request as MessageCodec<RequestByKey[K]>, body, apiVersion);
+  return encodeFrame(RequestHeaderCodec, header, headerVersion, api.request as MessageCodec<RequestByKey[K]>, body, apiVersion, opts);
 }
 
 /**
@@ -161,11 +163,10 @@ export function encodeResponseFrame<K extends keyof ResponseByKey>(
   apiVersion: number,
   correlationId: number,
   body: ResponseByKey[K],
-  opts?: { lenient?: boolean },
+  opts?: EncodeOptions,
 ): Buffer[] {
   const api = apiByKey(apiKey);
   if (!api) throw new Error(`unknown API key ${apiKey}`);
-  if (opts?.lenient) return lenient(() => encodeResponseFrame(apiKey, apiVersion, correlationId, body));
   const headerVersion = responseHeaderVersion(apiKey, apiVersion);
   return encodeFrame(
     ResponseHeaderCodec,
@@ -174,6 +175,7 @@ export function encodeResponseFrame<K extends keyof ResponseByKey>(
     api.response as MessageCodec<ResponseByKey[K]>,
     body,
     apiVersion,
+    opts,
   );
 }
 

@@ -91,6 +91,26 @@ export class RaftLog {
   }
 
   /**
+   * About `max` entries from `offset` for a Fetch response, never ending inside a batch: the last
+   * batch is returned whole (so followers append, and the high watermark moves, at batch boundaries).
+   */
+  readBatches(offset: number, max: number): LogEntry[] {
+    const i = offset - this.start;
+    if (i < 0 || i >= this.entries.length) return [];
+    let end = Math.min(this.entries.length, i + Math.max(1, max));
+    const last = this.entries[end - 1];
+    if (last.batchEnd !== undefined) end = Math.min(this.entries.length, Math.max(end, last.batchEnd - this.start));
+    return this.entries.slice(i, end);
+  }
+
+  /** Whether `offset` is a batch boundary (no batch spans it). */
+  isBatchBoundary(offset: number): boolean {
+    if (offset <= this.start || offset >= this.endOffset) return true;
+    const prev = this.entries[offset - 1 - this.start];
+    return prev.batchEnd === undefined || prev.batchEnd <= offset;
+  }
+
+  /**
    * The largest epoch <= `epoch` in this log and the offset where it ends (exclusive), as Kafka's
    * `endOffsetForEpoch`; undefined when the epoch is older than the snapshot, so unknown here.
    */

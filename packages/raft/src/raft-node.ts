@@ -1,7 +1,8 @@
-import { ErrorCode } from '@nagare/protocol';
+import { ErrorCode, ZERO_UUID } from '@nagare/protocol';
 import { NagareError } from '@nagare/common';
 import { RaftLog } from './log';
 import { EMPTY_QUORUM_STATE } from './quorum-state';
+import { LogHistory, describeVoters, matchesVoter, plainSnapshotCodec, staticVoters, voterIds } from './voter-set';
 import type {
   BeginQuorumEpochRequestMessage,
   BeginQuorumEpochResponseMessage,
@@ -21,13 +22,32 @@ import type {
   Ready,
   ReplicaDescription,
   Snapshot,
+  SnapshotCodec,
   SnapshotId,
+  Voter,
+  VoterChangeResult,
   VoteRequestMessage,
   VoteResponseMessage,
 } from './types';
 
 /** Kafka's POSITION_OUT_OF_RANGE (99, KIP-630); absent from the shared error table. */
 export const POSITION_OUT_OF_RANGE = 99;
+
+/**
+ * Messages of a Ready that may leave before the Ready is durable: the leader's FetchResponses, when
+ * the Ready only appends (no quorum-state change, truncation or snapshot). The leader counts its own
+ * log toward the high watermark only once it is durable (`advance`), so followers holding entries the
+ * leader then loses in a crash is no different from any uncommitted entry: this is the leader writing
+ * its log in parallel with replicating it (Raft thesis 10.2.1, etcd). It takes the leader's fsync off
+ * the commit path. Everything else waits for durability (votes, acknowledgements by offset).
+ */
+export function splitReadyMessages(ready: Ready): { early: RaftMessage[]; late: RaftMessage[] } {
+  const early: RaftMessage[] = [];
+  const late: RaftMessage[] = [];
+  const onlyAppends = ready.quorumState === undefined && ready.logOps.every((op) => op.type === 'append');
+  for (const m of ready.messages) (onlyAppends && m.type === 'FetchResponse' ? early : late).push(m);
+  return { early, late };
+}
 /** KafkaRaftClient's RETRY_BACKOFF_BASE_MS for the binary exponential election backoff. */
 const RETRY_BACKOFF_BASE_MS = 50;
 
@@ -46,8 +66,21 @@ export interface UnsafeRaftOptions {
 
 export interface RaftConfig {
   readonly nodeId: number;
-  /** The static voter ids (`controller.quorum.voters`). A node not among them is an observer. */
+  /**
+   * The static voter ids (`controller.quorum.voters`, kraft.version 0). Empty for a dynamic quorum
+   * (KIP-853), whose voter set comes from the snapshot (bootstrap checkpoint) and the log. A node
+   * not in the voter set is an observer.
+   */
   readonly voters: readonly number[];
+  /** This replica's metadata log directory id (KIP-853 ReplicaKey); the zero UUID when unknown. */
+  readonly directoryId?: string;
+  /**
+   * `controller.quorum.bootstrap.servers` as ids the host maps to addresses (any ids that are not
+   * node ids, e.g. -2, -3, ...): a replica that knows no leader fetches from one of them.
+   */
+  readonly bootstrapServers?: readonly number[];
+  /** How snapshots are framed for FetchSnapshot (default: the core's plain framing). */
+  readonly snapshotCodec?: SnapshotCodec;
   /** Uniform in [0, 1): the injected random source for election timeouts and backoff. */
   readonly random: () => number;
   /** `controller.quorum.election.timeout.ms` (1000); each timeout is randomised in [1x, 2x). */
@@ -88,6 +121,7 @@ export interface ProposeResult {
 }
 
 interface ReplicaState {
+  directoryId: string;
   endOffset: number;
   lastFetchTimestamp: number;
   lastCaughtUpTimestamp: number;
@@ -109,9 +143,23 @@ interface SnapshotFetch {
  */
 export class RaftNode {
   readonly nodeId: number;
-  private readonly voters: readonly number[];
-  private readonly voterSet: ReadonlySet<number>;
-  private readonly majority: number;
+  readonly directoryId: string;
+  private readonly bootstrapServers: readonly number[];
+  private readonly snapshotCodec: SnapshotCodec;
+  private readonly voterHistory: LogHistory<readonly Voter[]>;
+  private readonly kraftHistory: LogHistory<number>;
+  // the latest voter set, cached
+  private voters: readonly number[] = [];
+  private voterSet: ReadonlySet<number> = new Set();
+  private majority = 1;
+  private localIsVoter = false;
+  /**
+   * Whether this replica runs elections: it is in the latest voter set, or it was removed by a change
+   * that is not committed yet (it may be the only one holding that change; the new set's majority
+   * still decides, so a removed leader can come back, commit its removal and resign).
+   */
+  private campaigns = false;
+  private booting = true;
   private readonly random: () => number;
   private readonly electionTimeoutMs: number;
   private readonly electionBackoffMaxMs: number;
@@ -173,6 +221,11 @@ export class RaftNode {
   private preferredSuccessors: number[] = [];
   private endAcked = new Set<number>();
 
+  // KIP-853: the voter change in flight (offset of its VotersRecord), until the high watermark passes it
+  private pendingVoterChange = -1;
+  /** The encoded latest snapshot, for FetchSnapshot chunks. */
+  private encodedSnapshot: { id: SnapshotId; bytes: Uint8Array } | undefined;
+
   // output
   private outQs: QuorumStateData | undefined;
   private outOps: LogOp[] = [];
@@ -182,9 +235,9 @@ export class RaftNode {
 
   constructor(config: RaftConfig, persisted: PersistedRaftState, nowMs: number) {
     this.nodeId = config.nodeId;
-    this.voters = [...config.voters].sort((a, b) => a - b);
-    this.voterSet = new Set(this.voters);
-    this.majority = Math.floor(this.voters.length / 2) + 1;
+    this.directoryId = config.directoryId ?? ZERO_UUID;
+    this.bootstrapServers = config.bootstrapServers ?? [];
+    this.snapshotCodec = config.snapshotCodec ?? plainSnapshotCodec;
     this.random = config.random;
     this.electionTimeoutMs = config.electionTimeoutMs ?? 1000;
     this.electionBackoffMaxMs = config.electionBackoffMaxMs ?? 1000;
@@ -202,8 +255,25 @@ export class RaftNode {
     const snap = persisted.snapshot;
     this.log = new RaftLog(snap?.id.endOffset ?? 0, snap?.id.epoch ?? 0);
     this.latestSnapshot = snap;
-    for (const e of persisted.entries ?? []) if (e.offset >= this.log.startOffset) this.log.append([e]);
+    // The base voter set: the snapshot's (a bootstrap checkpoint at offset 0 counts as "not in the log", -1), else the static one.
+    const snapOffset = snap === undefined || snap.id.endOffset === 0 ? -1 : snap.id.endOffset - 1;
+    this.voterHistory = new LogHistory<readonly Voter[]>(snap?.voters ?? staticVoters(config.voters), snap?.voters !== undefined ? snapOffset : -1);
+    this.kraftHistory = new LogHistory<number>(snap?.kraftVersion ?? 0, snapOffset);
+    this.hw = 0;
+    let entries = (persisted.entries ?? []).filter((e) => e.offset >= this.log.startOffset);
+    // ReplicatedLog.truncateToLatestSnapshot at start-up: a log whose last epoch is older than the
+    // snapshot's does not extend it (a crash after a leader's snapshot was written but before the
+    // log was reset left entries that snapshot replaced): the log restarts at the snapshot.
+    if (snap !== undefined && entries.length > 0 && entries[entries.length - 1].epoch < snap.id.epoch) {
+      entries = [];
+      this.outOps.push({ type: 'reset', offset: snap.id.endOffset });
+    }
+    for (const e of entries) {
+      this.log.append([e]);
+      this.trackControl(e);
+    }
     this.hw = this.log.startOffset;
+    this.refreshVoters();
     this.committedDelivered = this.log.startOffset;
     this.durableEnd = this.log.endOffset;
     if (snap !== undefined) this.outApplySnapshot = snap;
@@ -216,7 +286,7 @@ export class RaftNode {
     this._leaderId = qs.leaderId;
     if (this.log.lastEpoch > qs.leaderEpoch) {
       this.becomeUnattached(this.log.lastEpoch, -1);
-    } else if (qs.leaderId === this.nodeId && this.isVoter) {
+    } else if (qs.leaderId === this.nodeId && this.campaigns) {
       // A leader that restarts cannot resume its epoch: it resigns (Kafka's ResignedState).
       this.becomeResigned([]);
     } else if (qs.leaderId >= 0 && qs.leaderId !== this.nodeId) {
@@ -225,6 +295,9 @@ export class RaftNode {
       this.becomeUnattached(qs.leaderEpoch, qs.votedId);
     }
     this.outLeaderChange = { leaderId: this._leaderId, epoch: this._epoch };
+    this.booting = false;
+    // KafkaRaftClient.initialize: the only voter does not wait for an election timeout.
+    if (this.isVoter && this.voters.length === 1 && this._role !== 'leader') this.startElection();
   }
 
   // ---- read-only views ----
@@ -243,7 +316,20 @@ export class RaftNode {
     return this._votedId;
   }
   get isVoter(): boolean {
-    return this.voterSet.has(this.nodeId);
+    return this.localIsVoter;
+  }
+  /** The latest voter set in the log (committed or not), by id. */
+  /** The latest voter set in the log (KIP-853), committed or not. */
+  latestVoters(): readonly Voter[] {
+    return this.voterHistory.latest().value;
+  }
+  /** The voter set in force at `offset` (for a snapshot ending after it). */
+  votersAt(offset: number): readonly Voter[] {
+    return this.voterHistory.at(offset).value;
+  }
+  /** The finalized kraft.version: 0 for static voters, 1 once voters live in the log (KIP-853). */
+  get kraftVersion(): number {
+    return this.kraftHistory.latest().value;
   }
   get highWatermark(): number {
     return this.hw;
@@ -302,14 +388,14 @@ export class RaftNode {
       }
       case 'follower':
         if (this.fetchTimeoutAt <= now) {
-          if (this.isVoter) this.startElection();
+          if (this.campaigns) this.startElection();
           else this.becomeUnattached(this._epoch, this._votedId);
           break;
         }
         if (this.fetchAt <= now) this.sendFetch();
         break;
       case 'unattached':
-        if (this.isVoter) {
+        if (this.campaigns) {
           if (this.electionAt <= now) this.startElection();
         } else if (this.fetchAt <= now) {
           this.sendFetch();
@@ -366,7 +452,8 @@ export class RaftNode {
       return { errorCode, epoch: this._epoch, baseOffset: -1, lastOffset: -1 };
     }
     const base = this.log.endOffset;
-    const entries = payloads.map((payload, i) => ({ offset: base + i, epoch: this._epoch, payload }));
+    const batchEnd = base + payloads.length;
+    const entries = payloads.map((payload, i) => (payloads.length > 1 ? { offset: base + i, epoch: this._epoch, payload, batchEnd } : { offset: base + i, epoch: this._epoch, payload }));
     this.appendLocal(entries);
     this.completeParked();
     return { errorCode: ErrorCode.NONE, epoch: this._epoch, baseOffset: base, lastOffset: base + entries.length - 1 };
@@ -389,11 +476,16 @@ export class RaftNode {
         `snapshot end offset ${endOffset} must be in (${this.log.startOffset}, ${Math.min(this.committedDelivered, this.log.endOffset)}]`,
       );
     }
+    if (!this.log.isBatchBoundary(endOffset)) throw new NagareError('INTERNAL', `snapshot end offset ${endOffset} is inside a batch`);
     const id = { endOffset, epoch: this.log.epochAt(endOffset - 1) };
-    const snapshot = { id, data };
+    const kraftVersion = this.kraftHistory.at(endOffset - 1).value;
+    const snapshot: Snapshot = kraftVersion > 0 ? { id, data, kraftVersion, voters: this.voterHistory.at(endOffset - 1).value } : { id, data };
     this.latestSnapshot = snapshot;
+    this.encodedSnapshot = undefined;
     this.outOps.push({ type: 'snapshot', snapshot }, { type: 'deleteBefore', offset: endOffset });
     this.log.deleteBefore(endOffset);
+    this.voterHistory.compactBefore(endOffset);
+    this.kraftHistory.compactBefore(endOffset);
     return id;
   }
 
@@ -444,24 +536,139 @@ export class RaftNode {
   /** DescribeQuorum's answer; undefined when this node is not the leader (NOT_LEADER_OR_FOLLOWER). */
   describeQuorum(nowMs: number): QuorumDescription | undefined {
     if (this._role !== 'leader') return undefined;
+    const voterDirs = new Map(this.latestVoters().map((v) => [v.id, v.directoryId]));
     const describe = (id: number, r: ReplicaState | undefined): ReplicaDescription =>
       id === this.nodeId
-        ? { replicaId: id, logEndOffset: this.log.endOffset, lastFetchTimestamp: nowMs, lastCaughtUpTimestamp: nowMs }
+        ? { replicaId: id, replicaDirectoryId: this.directoryId, logEndOffset: this.log.endOffset, lastFetchTimestamp: nowMs, lastCaughtUpTimestamp: nowMs }
         : {
             replicaId: id,
+            // The voter set's directory id, else (static voters) the one the replica fetches with.
+            replicaDirectoryId: voterDirs.get(id) !== undefined && voterDirs.get(id) !== ZERO_UUID ? voterDirs.get(id)! : (r?.directoryId ?? ZERO_UUID),
             logEndOffset: r?.endOffset ?? -1,
             lastFetchTimestamp: r?.lastFetchTimestamp ?? -1,
             lastCaughtUpTimestamp: r?.lastCaughtUpTimestamp ?? -1,
           };
     const observers: ReplicaDescription[] = [];
     for (const [id, r] of this.replicas) if (!this.voterSet.has(id)) observers.push(describe(id, r));
+    if (!this.isVoter) observers.push(describe(this.nodeId, undefined));
     return {
+      kraftVersion: this.kraftVersion,
       leaderId: this.nodeId,
       leaderEpoch: this._epoch,
       highWatermark: this.hw,
       currentVoters: this.voters.map((id) => describe(id, this.replicas.get(id))),
       observers: observers.sort((a, b) => a.replicaId - b.replicaId),
     };
+  }
+
+  // ---- KIP-853: voter changes (AddRaftVoter / RemoveRaftVoter) ----
+
+  /** Checks shared by both changes (Kafka's AddVoterHandler / RemoveVoterHandler), in Kafka's order. */
+  private voterChangeRefusal(what: 'adding' | 'removing'): VoterChangeResult | undefined {
+    const fail = (errorCode: number, errorMessage: string): VoterChangeResult => ({ errorCode, errorMessage, offset: -1, epoch: this._epoch });
+    if (this._role !== 'leader') return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `Node ${this.nodeId} is not the leader of the metadata quorum`);
+    if (this.pendingVoterChange >= 0) return fail(ErrorCode.REQUEST_TIMED_OUT, 'Request timed out waiting for leader to handle previous voter change request');
+    if (this.hw <= this.epochStartOffset) {
+      return fail(ErrorCode.REQUEST_TIMED_OUT, 'Request timed out waiting for leader to establish HWM and fence previous voter changes');
+    }
+    if (this.kraftVersion < 1) {
+      return fail(ErrorCode.UNSUPPORTED_VERSION, `Cluster doesn't support ${what} voter because the kraft.version feature is ${this.kraftVersion}`);
+    }
+    const entry = this.voterHistory.latest();
+    if (entry.offset >= this.hw) {
+      return fail(ErrorCode.REQUEST_TIMED_OUT, `Request timed out waiting for voters to commit the latest voter change at ${entry.offset} with HWM ${this.hw}`);
+    }
+    return undefined;
+  }
+
+  /**
+   * AddRaftVoter on the leader: appends a VotersRecord with `voter` added, once the previous change
+   * committed and the new voter (an observer now) has caught up. Done when the high watermark passes
+   * the returned offset.
+   */
+  addVoter(voter: Voter, nowMs: number): VoterChangeResult {
+    this.now = Math.max(this.now, nowMs);
+    const refused = this.voterChangeRefusal('adding');
+    if (refused !== undefined) return refused;
+    const fail = (errorCode: number, errorMessage: string): VoterChangeResult => ({ errorCode, errorMessage, offset: -1, epoch: this._epoch });
+    const voters = this.latestVoters();
+    if (voters.some((v) => v.id === voter.id)) {
+      return fail(ErrorCode.DUPLICATE_VOTER, `The voter id for ReplicaKey(id=${voter.id}, directoryId=${voter.directoryId}) is already part of the set of voters ${describeVoters(voters)}.`);
+    }
+    const rs = this.replicas.get(voter.id);
+    // LeaderState.isReplicaCaughtUp: the observer caught up once and fetched within the last hour.
+    const caughtUp = rs !== undefined && rs.lastCaughtUpTimestamp > 0 && rs.lastFetchTimestamp > 0 && rs.lastFetchTimestamp > this.now - 3_600_000;
+    if (!caughtUp) return fail(ErrorCode.REQUEST_TIMED_OUT, `Aborted add voter operation for ReplicaKey(id=${voter.id}, directoryId=${voter.directoryId}) since it is lagging behind`);
+    if (rs.directoryId !== ZERO_UUID && voter.directoryId !== ZERO_UUID && rs.directoryId !== voter.directoryId) {
+      return fail(ErrorCode.INVALID_REQUEST, `Replica ${voter.id} fetches with directory id ${rs.directoryId}, not ${voter.directoryId}`);
+    }
+    const next = [...voters, voter].sort((a, b) => a.id - b.id);
+    return this.appendVoters(next);
+  }
+
+  /** RemoveRaftVoter on the leader; a leader that removes itself resigns once the change commits. */
+  removeVoter(id: number, directoryId: string, nowMs: number): VoterChangeResult {
+    this.now = Math.max(this.now, nowMs);
+    const refused = this.voterChangeRefusal('removing');
+    if (refused !== undefined) return refused;
+    const voters = this.latestVoters();
+    const next = voters.filter((v) => !matchesVoter(v, id, directoryId));
+    if (next.length === voters.length || next.length === 0) {
+      return {
+        errorCode: ErrorCode.VOTER_NOT_FOUND,
+        errorMessage: `Cannot remove voter ReplicaKey(id=${id}, directoryId=${directoryId}) from the set of voters ${describeVoters(voters)}`,
+        offset: -1,
+        epoch: this._epoch,
+      };
+    }
+    return this.appendVoters(next);
+  }
+
+  private appendVoters(voters: readonly Voter[]): VoterChangeResult {
+    const offset = this.log.endOffset;
+    this.appendLocal([{ offset, epoch: this._epoch, payload: new Uint8Array(0), control: { type: 'Voters', voters } }]);
+    this.pendingVoterChange = offset;
+    this.completeParked();
+    // The new set decides the high watermark from now on (it may already be met).
+    this.maybeUpdateHighWatermark();
+    return { errorCode: ErrorCode.NONE, errorMessage: null, offset, epoch: this._epoch };
+  }
+
+  // ---- voter set bookkeeping ----
+
+  /** Records a control entry's effect on the voter set or kraft.version history. */
+  private trackControl(e: LogEntry): void {
+    const c = e.control;
+    if (c === undefined) return;
+    if (c.type === 'Voters') this.voterHistory.add(e.offset, c.voters);
+    else if (c.type === 'KRaftVersion') this.kraftHistory.add(e.offset, c.kraftVersion);
+  }
+
+  /** Recomputes the cached latest voter set; adjusts timers when this node became a voter or an observer. */
+  private refreshVoters(): void {
+    const latest = this.voterHistory.latest().value;
+    const was = this.campaigns;
+    this.voters = voterIds(latest);
+    this.voterSet = new Set(this.voters);
+    this.majority = Math.floor(this.voters.length / 2) + 1;
+    this.localIsVoter = latest.some((v) => matchesVoter(v, this.nodeId, this.directoryId));
+    const entry = this.voterHistory.latest();
+    this.campaigns =
+      this.localIsVoter ||
+      (entry.offset >= this.hw && this.voterHistory.at(this.hw - 1).value.some((v) => matchesVoter(v, this.nodeId, this.directoryId)));
+    if (was === this.campaigns || this.booting) return;
+    if (this._role === 'unattached') {
+      // A voter runs for election when its timer fires; an observer fetches.
+      if (this.campaigns) {
+        this.fetchAt = Infinity;
+        this.electionAt = this.now + this.randomElectionTimeout();
+      } else {
+        this.electionAt = Infinity;
+        this.fetchAt = this.now;
+      }
+    } else if (!this.campaigns && (this._role === 'prospective' || this._role === 'candidate')) {
+      this.becomeUnattached(this._epoch, this._votedId);
+    }
   }
 
   // ---- transitions ----
@@ -487,6 +694,7 @@ export class RaftNode {
       for (const p of this.parked.values()) this.respondFetch(p.msg);
       this.parked.clear();
       this.replicas.clear();
+      this.pendingVoterChange = -1;
     }
     const q = this.persistedQs;
     if (q.leaderEpoch !== epoch || q.leaderId !== leaderId || q.votedId !== votedId) {
@@ -497,8 +705,14 @@ export class RaftNode {
   }
 
   private becomeUnattached(epoch: number, votedId: number): void {
+    // QuorumState.transitionToUnattached: a candidate or an unattached voter moving to a higher epoch
+    // keeps what is left of its election timeout. Otherwise a voter whose log is too old to win
+    // would reset everyone's timer with each of its elections and nobody else would ever run (a
+    // livelock without pre-vote).
+    const electionAt = Math.min(this.electionAt, this.backoffUntil);
+    const keep = !this.booting && (this._role === 'candidate' || this._role === 'unattached') && Number.isFinite(electionAt);
     this.transitionTo('unattached', epoch, -1, votedId);
-    if (this.isVoter) this.electionAt = this.now + this.randomElectionTimeout();
+    if (this.campaigns) this.electionAt = keep ? electionAt : this.now + this.randomElectionTimeout();
     else this.fetchAt = this.now;
   }
 
@@ -510,6 +724,8 @@ export class RaftNode {
   }
 
   private startElection(): void {
+    // A replica removed from the voter set (or a resigned leader that removed itself) only observes.
+    if (!this.campaigns) return this.becomeUnattached(this._epoch, this._votedId);
     if (this.preVoteEnabled) this.becomeProspective();
     else this.becomeCandidate();
   }
@@ -519,7 +735,7 @@ export class RaftNode {
     this.transitionTo('prospective', this._epoch, leader, this._votedId);
     this.electionAt = this.now + this.randomElectionTimeout();
     this.granted.add(this.nodeId);
-    if (this.granted.size >= this.majority) return this.becomeCandidate();
+    if (this.grantedVotes() >= this.majority) return this.becomeCandidate();
     this.sendVoteRequests(true);
   }
 
@@ -533,7 +749,7 @@ export class RaftNode {
     this.transitionTo('candidate', this._epoch + 1, -1, this.nodeId);
     this.electionAt = this.now + this.randomElectionTimeout();
     this.granted.add(this.nodeId);
-    if (this.granted.size >= this.majority) return this.becomeLeader();
+    if (this.grantedVotes() >= this.majority) return this.becomeLeader();
     this.sendVoteRequests(false);
   }
 
@@ -556,8 +772,17 @@ export class RaftNode {
     this.replicas.clear();
     for (const v of this.voters) if (v !== this.nodeId) this.replicas.set(v, newReplicaState());
     this.beginAcked.clear();
-    const control = { type: 'LeaderChange' as const, leaderId: this.nodeId, voters: this.voters, grantingVoters };
-    this.appendLocal([{ offset: this.log.endOffset, epoch: this._epoch, payload: new Uint8Array(0), control }]);
+    this.pendingVoterChange = -1;
+    // The start-of-epoch control batch: LeaderChange, plus (KIP-853) kraft.version and the voter set
+    // when the set is only in the bootstrap checkpoint, so that observers learn it from the log.
+    const base = this.log.endOffset;
+    const empty = new Uint8Array(0);
+    const controls: LogEntry['control'][] = [{ type: 'LeaderChange', leaderId: this.nodeId, voters: this.voters, grantingVoters }];
+    if (this.kraftVersion > 0 && this.voterHistory.latest().offset < 0) {
+      controls.push({ type: 'KRaftVersion', kraftVersion: this.kraftVersion }, { type: 'Voters', voters: this.latestVoters() });
+    }
+    const batchEnd = base + controls.length;
+    this.appendLocal(controls.map((control, i) => (controls.length > 1 ? { offset: base + i, epoch: this._epoch, payload: empty, control, batchEnd } : { offset: base + i, epoch: this._epoch, payload: empty, control })));
     this.sendBeginQuorumEpochs();
     this.checkQuorumAt = this.now + this.checkQuorumTimeoutMs;
   }
@@ -629,8 +854,10 @@ export class RaftNode {
     const illegalEpoch = m.preVote ? m.lastOffsetEpoch > m.replicaEpoch : m.lastOffsetEpoch >= m.replicaEpoch;
     if (m.lastOffset < 0 || m.lastOffsetEpoch < 0 || illegalEpoch) return reply(ErrorCode.INVALID_REQUEST, false);
     if (m.replicaEpoch < this._epoch) return reply(ErrorCode.FENCED_LEADER_EPOCH, false);
-    if (!this.isVoter || !this.voterSet.has(m.from)) return reply(ErrorCode.INCONSISTENT_VOTER_SET, false);
     if (!m.preVote && m.replicaEpoch > this._epoch) this.becomeUnattached(m.replicaEpoch, -1);
+    // KIP-853: the request must be meant for this replica (id and directory id). The candidate need
+    // not be in this replica's voter set, which may be stale; its log decides.
+    if (!this.isLocalKey(m.voterDirectoryId)) return reply(ErrorCode.INVALID_VOTER_KEY, false);
     const end = this.log.endOffsetAndEpoch;
     const upToDate =
       this.unsafe.voteIgnoresLog === true ||
@@ -640,9 +867,17 @@ export class RaftNode {
     if (granted && !m.preVote && this._votedId !== m.from) {
       // Persist the vote (quorum-state) before the response leaves: Ready's order guarantees it.
       this.transitionTo('unattached', this._epoch, -1, m.from);
-      this.electionAt = this.now + this.randomElectionTimeout();
+      if (this.campaigns) this.electionAt = this.now + this.randomElectionTimeout();
+      else this.fetchAt = this.now;
     }
     reply(ErrorCode.NONE, granted);
+  }
+
+  /** Votes granted by members of the latest voter set (a removed candidate's own vote does not count). */
+  private grantedVotes(): number {
+    let n = 0;
+    for (const v of this.granted) if (this.voterSet.has(v)) n++;
+    return n;
   }
 
   private canGrantVote(candidate: number, upToDate: boolean, preVote: boolean): boolean {
@@ -670,11 +905,11 @@ export class RaftNode {
     const voter = this.voteRequests.get(m.correlationId);
     if (voter === undefined || voter !== m.from) return;
     this.voteRequests.delete(m.correlationId);
-    if (m.errorCode !== ErrorCode.NONE) return;
+    if (m.errorCode !== ErrorCode.NONE || !this.voterSet.has(m.from)) return;
     if (m.preVote ? this._role !== 'prospective' : this._role !== 'candidate' || m.leaderEpoch !== this._epoch) return;
     if (m.voteGranted) this.granted.add(m.from);
     else this.rejected.add(m.from);
-    if (this.granted.size >= this.majority) {
+    if (this.grantedVotes() >= this.majority) {
       if (m.preVote) this.becomeCandidate();
       else this.becomeLeader();
     } else if (this.rejected.size > this.voters.length - this.majority) {
@@ -685,11 +920,20 @@ export class RaftNode {
 
   // ---- BeginQuorumEpoch / EndQuorumEpoch ----
 
+  /**
+   * BeginQuorumEpoch to the voters that have not fetched in this epoch, and again, every half fetch
+   * timeout, to those that stopped fetching: a voter stuck in a higher epoch it cannot win (its
+   * pre-votes move nobody) answers FENCED_LEADER_EPOCH, and the leader steps into that epoch so a new
+   * election can include it.
+   */
   private sendBeginQuorumEpochs(): void {
-    let pending = false;
+    const interval = Math.max(1, Math.floor(this.fetchTimeoutMs / 2));
+    const stale = this.now - interval;
     for (const v of this.voters) {
-      if (v === this.nodeId || this.beginAcked.has(v) || (this.replicas.get(v)?.lastFetchTimestamp ?? -1) >= 0) continue;
-      pending = true;
+      if (v === this.nodeId) continue;
+      const fetched = this.replicas.get(v)?.lastFetchTimestamp ?? -1;
+      if (fetched >= 0 && fetched > stale) continue;
+      const voter = this.latestVoters().find((x) => x.id === v);
       this.outMsgs.push({
         type: 'BeginQuorumEpoch',
         from: this.nodeId,
@@ -697,15 +941,16 @@ export class RaftNode {
         correlationId: ++this.correlation,
         leaderId: this.nodeId,
         leaderEpoch: this._epoch,
+        ...(voter !== undefined && voter.directoryId !== ZERO_UUID ? { voterDirectoryId: voter.directoryId } : {}),
       });
     }
-    this.beginResendAt = pending ? this.now + Math.max(1, Math.floor(this.fetchTimeoutMs / 2)) : Infinity;
+    this.beginResendAt = this.now + interval;
   }
 
   private onBeginQuorumEpoch(m: BeginQuorumEpochRequestMessage): void {
     let errorCode: number = ErrorCode.NONE;
     if (m.leaderEpoch < this._epoch) errorCode = ErrorCode.FENCED_LEADER_EPOCH;
-    else if (!this.isVoter) errorCode = ErrorCode.INCONSISTENT_VOTER_SET;
+    else if (!this.isLocalKey(m.voterDirectoryId)) errorCode = ErrorCode.INVALID_VOTER_KEY;
     else if (!(this._role === 'leader' && m.leaderEpoch === this._epoch)) {
       if (!(this._role === 'follower' && this._epoch === m.leaderEpoch && this._leaderId === m.leaderId)) {
         this.becomeFollower(m.leaderEpoch, m.leaderId);
@@ -725,7 +970,14 @@ export class RaftNode {
 
   private onBeginQuorumEpochResponse(m: BeginQuorumEpochResponseMessage): void {
     if (this.observeLeader(m.leaderEpoch, m.leaderId)) return;
-    if (this._role === 'leader' && m.errorCode === ErrorCode.NONE && m.leaderEpoch === this._epoch) this.beginAcked.add(m.from);
+    if (this._role === 'leader' && m.leaderEpoch === this._epoch && (m.errorCode === ErrorCode.NONE || m.errorCode === ErrorCode.INVALID_VOTER_KEY)) {
+      this.beginAcked.add(m.from);
+    }
+  }
+
+  /** Whether a request's voter directory id names this replica (absent or zero: any). */
+  private isLocalKey(voterDirectoryId: string | undefined): boolean {
+    return voterDirectoryId === undefined || voterDirectoryId === ZERO_UUID || this.directoryId === ZERO_UUID || voterDirectoryId === this.directoryId;
   }
 
   private sendEndQuorumEpochs(): void {
@@ -749,10 +1001,9 @@ export class RaftNode {
   private onEndQuorumEpoch(m: EndQuorumEpochRequestMessage): void {
     let errorCode: number = ErrorCode.NONE;
     if (m.leaderEpoch < this._epoch) errorCode = ErrorCode.FENCED_LEADER_EPOCH;
-    else if (!this.isVoter) errorCode = ErrorCode.INCONSISTENT_VOTER_SET;
     else {
       this.observeLeader(m.leaderEpoch, m.leaderId);
-      if (this._role === 'follower' && this._epoch === m.leaderEpoch && this._leaderId === m.leaderId && !this.leaderResigned) {
+      if (this.campaigns && this._role === 'follower' && this._epoch === m.leaderEpoch && this._leaderId === m.leaderId && !this.leaderResigned) {
         // The leader resigned: elect a successor soon, the closest ones first (endEpochElectionBackoff).
         this.leaderResigned = true;
         this.hasFetchedFromLeader = false;
@@ -812,6 +1063,7 @@ export class RaftNode {
     const v = this.log.validateFetch(m.fetchOffset, m.lastFetchedEpoch);
     let rs = this.replicas.get(m.from);
     if (rs === undefined) this.replicas.set(m.from, (rs = newReplicaState()));
+    if (m.replicaDirectoryId !== undefined) rs.directoryId = m.replicaDirectoryId;
     if (v.kind !== 'valid') {
       rs.lastFetchTimestamp = this.now; // the replica is alive (check-quorum), though its offset is not confirmed
       return this.respondFetch(m);
@@ -858,7 +1110,7 @@ export class RaftNode {
     }
     const rs = this.replicas.get(m.from);
     if (rs !== undefined) rs.lastSentHighWatermark = this.hw;
-    this.outMsgs.push({ ...base, entries: this.log.read(m.fetchOffset, this.maxFetchEntries) });
+    this.outMsgs.push({ ...base, entries: this.log.readBatches(m.fetchOffset, this.maxFetchEntries) });
   }
 
   private completeParked(): void {
@@ -875,13 +1127,22 @@ export class RaftNode {
     const newHw = this.unsafe.commitOnMinority === true ? offsets[0] : offsets[this.majority - 1];
     if (newHw > this.epochStartOffset && newHw > this.hw) {
       this.hw = newHw;
+      this.refreshVoters();
       this.completeParked();
+      if (this.pendingVoterChange >= 0 && this.hw > this.pendingVoterChange) {
+        this.pendingVoterChange = -1;
+        // A leader that removed itself resigns once the change is committed (RemoveVoterHandler).
+        if (!this.isVoter) this.checkQuorumAt = this.now;
+      }
     }
   }
 
   private checkQuorum(): void {
+    if (!this.isVoter && this.pendingVoterChange < 0 && this.voterHistory.latest().offset < this.hw) {
+      return this.becomeResigned(this.successorsByEndOffset());
+    }
     const since = this.now - this.checkQuorumTimeoutMs;
-    let alive = 1;
+    let alive = this.isVoter ? 1 : 0;
     for (const v of this.voters) if (v !== this.nodeId && (this.replicas.get(v)?.lastFetchTimestamp ?? -1) >= since) alive++;
     if (alive < this.majority) return this.becomeResigned(this.successorsByEndOffset());
     this.checkQuorumAt = this.now + Math.max(1, Math.floor(this.fetchTimeoutMs / 2));
@@ -920,9 +1181,11 @@ export class RaftNode {
     if (s === undefined || s.id.endOffset !== m.snapshotId.endOffset || s.id.epoch !== m.snapshotId.epoch) {
       return reply(ErrorCode.SNAPSHOT_NOT_FOUND);
     }
-    const size = s.data.length;
+    if (this.encodedSnapshot?.id !== s.id) this.encodedSnapshot = { id: s.id, bytes: this.snapshotCodec.encode(s) };
+    const bytes = this.encodedSnapshot.bytes;
+    const size = bytes.length;
     if (m.position < 0 || m.position > size || (m.position === size && size > 0)) return reply(POSITION_OUT_OF_RANGE);
-    reply(ErrorCode.NONE, size, s.data.subarray(m.position, m.position + this.snapshotChunkBytes));
+    reply(ErrorCode.NONE, size, bytes.subarray(m.position, m.position + this.snapshotChunkBytes));
   }
 
   // ---- follower / observer ----
@@ -930,8 +1193,15 @@ export class RaftNode {
   private sendFetch(): void {
     let to = this._leaderId;
     if (this._role !== 'follower') {
-      if (this.isVoter || this.voters.length === 0) return;
-      to = this.voters[Math.floor(this.random() * this.voters.length)];
+      if (this.campaigns) return;
+      // An observer that knows no leader asks a bootstrap server (controller.quorum.bootstrap.servers) or a
+      // voter it knows from the log (any of them can name the leader).
+      const targets = [...this.bootstrapServers, ...this.voters.filter((v) => v !== this.nodeId)];
+      if (targets.length === 0) {
+        this.fetchAt = this.now + this.requestTimeoutMs;
+        return;
+      }
+      to = targets[Math.floor(this.random() * targets.length)];
     }
     const correlationId = ++this.correlation;
     this.fetchInflight = correlationId;
@@ -957,6 +1227,7 @@ export class RaftNode {
       currentLeaderEpoch: this._epoch,
       fetchOffset: this.log.endOffset,
       lastFetchedEpoch: this.log.lastEpoch,
+      replicaDirectoryId: this.directoryId,
     });
   }
 
@@ -993,7 +1264,10 @@ export class RaftNode {
       if (m.entries.length > 0 && m.entries[0].offset === this.log.endOffset) this.appendLocal(m.entries);
       if (m.highWatermark >= 0) {
         const h = Math.min(m.highWatermark, this.log.endOffset);
-        if (h > this.hw) this.hw = h;
+        if (h > this.hw) {
+          this.hw = h;
+          this.refreshVoters();
+        }
       }
     }
     this.sendFetch();
@@ -1008,8 +1282,11 @@ export class RaftNode {
     }
     if (target < this.log.endOffset) {
       this.log.truncateTo(target);
+      this.voterHistory.truncateTo(target);
+      this.kraftHistory.truncateTo(target);
       this.durableEnd = Math.min(this.durableEnd, target);
       this.outOps.push({ type: 'truncate', offset: target });
+      this.refreshVoters();
     }
   }
 
@@ -1030,18 +1307,24 @@ export class RaftNode {
   private installSnapshot(sf: SnapshotFetch): void {
     this.snapshotFetch = undefined;
     if (sf.id.endOffset <= this.hw) return;
-    const data = new Uint8Array(sf.position);
+    const bytes = new Uint8Array(sf.position);
     let at = 0;
     for (const c of sf.chunks) {
-      data.set(c, at);
+      bytes.set(c, at);
       at += c.length;
     }
-    const snapshot = { id: sf.id, data };
+    const snapshot = this.snapshotCodec.decode(sf.id, bytes);
     this.latestSnapshot = snapshot;
+    this.encodedSnapshot = { id: snapshot.id, bytes };
     this.log.reset(sf.id.endOffset, sf.id.epoch);
+    if (snapshot.voters !== undefined) this.voterHistory.reset(snapshot.voters, sf.id.endOffset - 1);
+    else this.voterHistory.compactBefore(sf.id.endOffset);
+    this.kraftHistory.reset(snapshot.kraftVersion ?? this.kraftHistory.at(sf.id.endOffset - 1).value, sf.id.endOffset - 1);
+    this.refreshVoters();
     this.durableEnd = Math.min(this.durableEnd, sf.id.endOffset);
     this.outOps.push({ type: 'snapshot', snapshot }, { type: 'reset', offset: sf.id.endOffset });
     this.hw = sf.id.endOffset;
+    this.refreshVoters();
     this.committedDelivered = sf.id.endOffset;
     this.outApplySnapshot = snapshot;
   }
@@ -1051,6 +1334,14 @@ export class RaftNode {
   private appendLocal(entries: readonly LogEntry[]): void {
     this.log.append(entries);
     this.outOps.push({ type: 'append', entries });
+    let control = false;
+    for (const e of entries) {
+      if (e.control !== undefined && e.control.type !== 'LeaderChange') {
+        this.trackControl(e);
+        control = true;
+      }
+    }
+    if (control) this.refreshVoters();
   }
 
   private randomElectionTimeout(): number {
@@ -1065,5 +1356,5 @@ export class RaftNode {
 }
 
 function newReplicaState(): ReplicaState {
-  return { endOffset: -1, lastFetchTimestamp: -1, lastCaughtUpTimestamp: -1, lastFetchLeaderLogEndOffset: -1, lastSentHighWatermark: -1 };
+  return { directoryId: ZERO_UUID, endOffset: -1, lastFetchTimestamp: -1, lastCaughtUpTimestamp: -1, lastFetchLeaderLogEndOffset: -1, lastSentHighWatermark: -1 };
 }

@@ -19,14 +19,47 @@ export interface LeaderChangeRecord {
   readonly grantingVoters: readonly number[];
 }
 
-export type ControlRecord = LeaderChangeRecord;
+/** A listener of a voter (KIP-853 endpoints): name, host and port of a controller listener. */
+export interface VoterEndpoint {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
 
-/** One entry of the replicated log: opaque record bytes (or a control record) with its offset and leader epoch. */
+/** A member of the voter set: its id, its metadata log directory id (KIP-853 ReplicaKey) and endpoints. */
+export interface Voter {
+  readonly id: number;
+  /** Base64 UUID; the zero UUID when unknown (static voters, kraft.version 0). */
+  readonly directoryId: string;
+  readonly endpoints: readonly VoterEndpoint[];
+}
+
+/** KIP-853: the finalized kraft.version (0 = static voters, 1 = voters in the log). */
+export interface KRaftVersionRecordControl {
+  readonly type: 'KRaftVersion';
+  readonly kraftVersion: number;
+}
+
+/** KIP-853: the whole voter set from this offset on (VotersRecord). */
+export interface VotersRecordControl {
+  readonly type: 'Voters';
+  readonly voters: readonly Voter[];
+}
+
+export type ControlRecord = LeaderChangeRecord | KRaftVersionRecordControl | VotersRecordControl;
+
+/**
+ * One entry of the replicated log: opaque record bytes (or a control record) with its offset and
+ * leader epoch. Entries proposed together form a batch (one RecordBatch on disk and on the wire) that
+ * replicates and commits as a whole: `batchEnd` is the offset just past its last entry.
+ */
 export interface LogEntry {
   readonly offset: number;
   readonly epoch: number;
   readonly payload: Uint8Array;
   readonly control?: ControlRecord;
+  /** Exclusive end offset of the batch this entry belongs to; absent for a batch of one. */
+  readonly batchEnd?: number;
 }
 
 /** KIP-630: a snapshot is named by the end offset it covers (exclusive) and the epoch of the entry before it. */
@@ -37,7 +70,21 @@ export interface SnapshotId {
 
 export interface Snapshot {
   readonly id: SnapshotId;
+  /** The state machine's bytes. */
   readonly data: Uint8Array;
+  /** KIP-853: the kraft.version and voter set as of the snapshot's end (absent with static voters). */
+  readonly kraftVersion?: number;
+  readonly voters?: readonly Voter[];
+}
+
+/**
+ * How snapshots travel in FetchSnapshot chunks and sit in files: the host supplies Kafka's format
+ * (record batches with header, kraft.version, voters and footer control records); the core has a
+ * plain default for the simulation.
+ */
+export interface SnapshotCodec {
+  encode(snapshot: Snapshot): Uint8Array;
+  decode(id: SnapshotId, bytes: Uint8Array): Snapshot;
 }
 
 export interface OffsetAndEpoch {
@@ -62,6 +109,9 @@ interface MessageBase {
 
 export interface VoteRequestMessage extends MessageBase {
   readonly type: 'Vote';
+  /** KIP-853 replica keys: the candidate's directory id and the directory id it believes the voter has. */
+  readonly candidateDirectoryId?: string;
+  readonly voterDirectoryId?: string;
   readonly replicaEpoch: number;
   readonly lastOffsetEpoch: number;
   readonly lastOffset: number;
@@ -81,6 +131,7 @@ export interface VoteResponseMessage extends MessageBase {
 
 export interface BeginQuorumEpochRequestMessage extends MessageBase {
   readonly type: 'BeginQuorumEpoch';
+  readonly voterDirectoryId?: string;
   readonly leaderId: number;
   readonly leaderEpoch: number;
 }
@@ -109,6 +160,8 @@ export interface EndQuorumEpochResponseMessage extends MessageBase {
 
 export interface FetchRequestMessage extends MessageBase {
   readonly type: 'Fetch';
+  /** KIP-853: the fetching replica's metadata log directory id. */
+  readonly replicaDirectoryId?: string;
   readonly currentLeaderEpoch: number;
   readonly fetchOffset: number;
   readonly lastFetchedEpoch: number;
@@ -200,15 +253,26 @@ export interface Ready {
   readonly logEndOffset: number;
 }
 
+/** The answer to AddRaftVoter / RemoveRaftVoter before the change commits. */
+export interface VoterChangeResult {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  /** Offset of the appended VotersRecord (when errorCode is NONE): the change is done once the high watermark passes it. */
+  readonly offset: number;
+  readonly epoch: number;
+}
+
 /** DescribeQuorum's ReplicaState. Timestamps are -1 when unknown. */
 export interface ReplicaDescription {
   readonly replicaId: number;
+  readonly replicaDirectoryId: string;
   readonly logEndOffset: number;
   readonly lastFetchTimestamp: number;
   readonly lastCaughtUpTimestamp: number;
 }
 
 export interface QuorumDescription {
+  readonly kraftVersion: number;
   readonly leaderId: number;
   readonly leaderEpoch: number;
   readonly highWatermark: number;

@@ -37,6 +37,7 @@ import {
   type QuorumDescription,
   type VoteRequestMessage,
   type VoteResponseMessage,
+  type VoterEndpoint,
 } from './types';
 
 /** The topic id of `__cluster_metadata` (Kafka's Uuid.METADATA_TOPIC_ID, base64 of 00..01). */
@@ -47,6 +48,15 @@ export interface Envelope {
   readonly to: number;
   readonly correlationId: number;
 }
+
+/** KIP-853 endpoints a response names (nodeEndpoints: the leader's, on the listener the request came in on). */
+export interface NodeEndpointInfo {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+const dir = (d: string | undefined): string => d ?? ZERO_UUID;
 
 function one<P>(topics: readonly { partitions: readonly P[] }[]): P {
   const p = topics[0]?.partitions[0];
@@ -71,8 +81,8 @@ export function voteRequestToWire(m: VoteRequestMessage, clusterId: string | nul
             partitionIndex: P,
             replicaEpoch: m.replicaEpoch,
             replicaId: m.from,
-            replicaDirectoryId: ZERO_UUID,
-            voterDirectoryId: ZERO_UUID,
+            replicaDirectoryId: dir(m.candidateDirectoryId),
+            voterDirectoryId: dir(m.voterDirectoryId),
             lastOffsetEpoch: m.lastOffsetEpoch,
             lastOffset: big(m.lastOffset),
             preVote: m.preVote,
@@ -94,10 +104,12 @@ export function voteRequestFromWire(r: VoteRequest, env: Envelope): VoteRequestM
     lastOffsetEpoch: p.lastOffsetEpoch,
     lastOffset: num(p.lastOffset),
     preVote: p.preVote,
+    ...(p.replicaDirectoryId !== ZERO_UUID ? { candidateDirectoryId: p.replicaDirectoryId } : {}),
+    ...(p.voterDirectoryId !== ZERO_UUID ? { voterDirectoryId: p.voterDirectoryId } : {}),
   };
 }
 
-export function voteResponseToWire(m: VoteResponseMessage): VoteResponse {
+export function voteResponseToWire(m: VoteResponseMessage, nodeEndpoints: readonly NodeEndpointInfo[] = []): VoteResponse {
   return {
     errorCode: ErrorCode.NONE,
     topics: [
@@ -108,7 +120,7 @@ export function voteResponseToWire(m: VoteResponseMessage): VoteResponse {
         ],
       },
     ],
-    nodeEndpoints: [],
+    nodeEndpoints: nodeEndpoints.map((e) => ({ ...e })),
   };
 }
 
@@ -130,25 +142,37 @@ export function voteResponseFromWire(r: VoteResponse, request: VoteRequestMessag
 
 // ---- BeginQuorumEpoch ----
 
-export function beginQuorumEpochRequestToWire(m: BeginQuorumEpochRequestMessage, clusterId: string | null): BeginQuorumEpochRequest {
+export function beginQuorumEpochRequestToWire(
+  m: BeginQuorumEpochRequestMessage,
+  clusterId: string | null,
+  leaderEndpoints: readonly VoterEndpoint[] = [],
+): BeginQuorumEpochRequest {
   return {
     clusterId,
     voterId: m.to,
-    topics: [{ topicName: T, partitions: [{ partitionIndex: P, voterDirectoryId: ZERO_UUID, leaderId: m.leaderId, leaderEpoch: m.leaderEpoch }] }],
-    leaderEndpoints: [],
+    topics: [{ topicName: T, partitions: [{ partitionIndex: P, voterDirectoryId: dir(m.voterDirectoryId), leaderId: m.leaderId, leaderEpoch: m.leaderEpoch }] }],
+    leaderEndpoints: leaderEndpoints.map((e) => ({ ...e })),
   };
 }
 
 export function beginQuorumEpochRequestFromWire(r: BeginQuorumEpochRequest, env: Envelope): BeginQuorumEpochRequestMessage {
   const p = one(r.topics);
-  return { type: 'BeginQuorumEpoch', from: p.leaderId, to: env.to, correlationId: env.correlationId, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch };
+  return {
+    type: 'BeginQuorumEpoch',
+    from: p.leaderId,
+    to: env.to,
+    correlationId: env.correlationId,
+    leaderId: p.leaderId,
+    leaderEpoch: p.leaderEpoch,
+    ...(p.voterDirectoryId !== ZERO_UUID ? { voterDirectoryId: p.voterDirectoryId } : {}),
+  };
 }
 
-export function beginQuorumEpochResponseToWire(m: BeginQuorumEpochResponseMessage): BeginQuorumEpochResponse {
+export function beginQuorumEpochResponseToWire(m: BeginQuorumEpochResponseMessage, nodeEndpoints: readonly NodeEndpointInfo[] = []): BeginQuorumEpochResponse {
   return {
     errorCode: ErrorCode.NONE,
     topics: [{ topicName: T, partitions: [{ partitionIndex: P, errorCode: m.errorCode, leaderId: m.leaderId, leaderEpoch: m.leaderEpoch }] }],
-    nodeEndpoints: [],
+    nodeEndpoints: nodeEndpoints.map((e) => ({ ...e })),
   };
 }
 
@@ -165,7 +189,12 @@ export function beginQuorumEpochResponseFromWire(r: BeginQuorumEpochResponse, en
 
 // ---- EndQuorumEpoch ----
 
-export function endQuorumEpochRequestToWire(m: EndQuorumEpochRequestMessage, clusterId: string | null): EndQuorumEpochRequest {
+export function endQuorumEpochRequestToWire(
+  m: EndQuorumEpochRequestMessage,
+  clusterId: string | null,
+  leaderEndpoints: readonly VoterEndpoint[] = [],
+  directoryIdOf: (id: number) => string = () => ZERO_UUID,
+): EndQuorumEpochRequest {
   return {
     clusterId,
     topics: [
@@ -177,12 +206,12 @@ export function endQuorumEpochRequestToWire(m: EndQuorumEpochRequestMessage, clu
             leaderId: m.leaderId,
             leaderEpoch: m.leaderEpoch,
             preferredSuccessors: [...m.preferredSuccessors],
-            preferredCandidates: m.preferredSuccessors.map((candidateId) => ({ candidateId, candidateDirectoryId: ZERO_UUID })),
+            preferredCandidates: m.preferredSuccessors.map((candidateId) => ({ candidateId, candidateDirectoryId: directoryIdOf(candidateId) })),
           },
         ],
       },
     ],
-    leaderEndpoints: [],
+    leaderEndpoints: leaderEndpoints.map((e) => ({ ...e })),
   };
 }
 
@@ -201,11 +230,11 @@ export function endQuorumEpochRequestFromWire(r: EndQuorumEpochRequest, env: Env
   };
 }
 
-export function endQuorumEpochResponseToWire(m: EndQuorumEpochResponseMessage): EndQuorumEpochResponse {
+export function endQuorumEpochResponseToWire(m: EndQuorumEpochResponseMessage, nodeEndpoints: readonly NodeEndpointInfo[] = []): EndQuorumEpochResponse {
   return {
     errorCode: ErrorCode.NONE,
     topics: [{ topicName: T, partitions: [{ partitionIndex: P, errorCode: m.errorCode, leaderId: m.leaderId, leaderEpoch: m.leaderEpoch }] }],
-    nodeEndpoints: [],
+    nodeEndpoints: nodeEndpoints.map((e) => ({ ...e })),
   };
 }
 
@@ -253,7 +282,7 @@ export function fetchRequestToWire(m: FetchRequestMessage, o: FetchWireOptions):
             lastFetchedEpoch: m.lastFetchedEpoch,
             logStartOffset: -1n,
             partitionMaxBytes: maxBytes,
-            replicaDirectoryId: ZERO_UUID,
+            replicaDirectoryId: dir(m.replicaDirectoryId),
           },
         ],
       },
@@ -275,10 +304,15 @@ export function fetchRequestFromWire(r: FetchRequest, env: Omit<Envelope, 'from'
     currentLeaderEpoch: p.currentLeaderEpoch,
     fetchOffset: num(p.fetchOffset),
     lastFetchedEpoch: p.lastFetchedEpoch,
+    ...(p.replicaDirectoryId !== ZERO_UUID ? { replicaDirectoryId: p.replicaDirectoryId } : {}),
   };
 }
 
-export function fetchResponseToWire(m: FetchResponseMessage, encodeEntries: (entries: readonly LogEntry[]) => Buffer | null): FetchResponse {
+export function fetchResponseToWire(
+  m: FetchResponseMessage,
+  encodeEntries: (entries: readonly LogEntry[]) => Buffer | null,
+  nodeEndpoints: readonly NodeEndpointInfo[] = [],
+): FetchResponse {
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
@@ -306,7 +340,7 @@ export function fetchResponseToWire(m: FetchResponseMessage, encodeEntries: (ent
         ],
       },
     ],
-    nodeEndpoints: [],
+    nodeEndpoints: nodeEndpoints.map((e) => ({ ...e, rack: null })),
   };
 }
 
@@ -370,7 +404,7 @@ export function fetchSnapshotRequestFromWire(r: FetchSnapshotRequest, env: Omit<
   };
 }
 
-export function fetchSnapshotResponseToWire(m: FetchSnapshotResponseMessage): FetchSnapshotResponse {
+export function fetchSnapshotResponseToWire(m: FetchSnapshotResponseMessage, nodeEndpoints: readonly NodeEndpointInfo[] = []): FetchSnapshotResponse {
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
@@ -390,7 +424,7 @@ export function fetchSnapshotResponseToWire(m: FetchSnapshotResponseMessage): Fe
         ],
       },
     ],
-    nodeEndpoints: [],
+    nodeEndpoints: nodeEndpoints.map((e) => ({ ...e })),
   };
 }
 
@@ -411,11 +445,17 @@ export function fetchSnapshotResponseFromWire(r: FetchSnapshotResponse, env: Env
 
 // ---- DescribeQuorum ----
 
-/** DescribeQuorum's answer from `RaftNode.describeQuorum` (undefined there: NOT_LEADER_OR_FOLLOWER). */
-export function describeQuorumResponseToWire(q: QuorumDescription | undefined): DescribeQuorumResponse {
+/**
+ * DescribeQuorum's answer from `RaftNode.describeQuorum` (undefined there: NOT_LEADER_OR_FOLLOWER);
+ * `nodes` (v2) are the voters' endpoints.
+ */
+export function describeQuorumResponseToWire(
+  q: QuorumDescription | undefined,
+  nodes: ReadonlyArray<{ readonly nodeId: number; readonly listeners: readonly VoterEndpoint[] }> = [],
+): DescribeQuorumResponse {
   const replica = (r: QuorumDescription['currentVoters'][number]): DescribeQuorumResponse.ReplicaState => ({
     replicaId: r.replicaId,
-    replicaDirectoryId: ZERO_UUID,
+    replicaDirectoryId: r.replicaDirectoryId,
     logEndOffset: big(r.logEndOffset),
     lastFetchTimestamp: big(r.lastFetchTimestamp),
     lastCaughtUpTimestamp: big(r.lastCaughtUpTimestamp),
@@ -442,5 +482,10 @@ export function describeQuorumResponseToWire(q: QuorumDescription | undefined): 
           currentVoters: q.currentVoters.map(replica),
           observers: q.observers.map(replica),
         };
-  return { errorCode: ErrorCode.NONE, errorMessage: null, topics: [{ topicName: T, partitions: [partition] }], nodes: [] };
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    topics: [{ topicName: T, partitions: [partition] }],
+    nodes: nodes.map((n) => ({ nodeId: n.nodeId, listeners: n.listeners.map((l) => ({ ...l })) })),
+  };
 }

@@ -90,6 +90,15 @@ class Code {
   toString(): string {
     return this.lines.join('\n');
   }
+
+  /** Writes `body`'s lines, preceded by the line `prefix` makes of their text (if any). */
+  guarded(body: () => void, prefix: (text: string) => string | undefined): void {
+    const start = this.lines.length;
+    body();
+    const text = this.lines.slice(start).join('\n');
+    const p = prefix(text);
+    if (p !== undefined) this.lines.splice(start, 0, '  '.repeat(this.depth) + p);
+  }
 }
 
 export function fileNameOf(messageName: string): string {
@@ -371,8 +380,8 @@ export class MessageEmitter {
   private sizeValue(t: TypeRef, v: string, flex: Cond, nullable: Cond, typeNullable = true): string {
     const nn = typeNullable ? `${v}!` : v;
     if (t.kind === 'struct') {
-      const size = `size_${t.name}(${v}, version)`;
-      return pick(nullable, `(${v} === null ? 1 : 1 + size_${t.name}(${v}, version))`, size);
+      const size = `size_${t.name}(${v}, version, s)`;
+      return pick(nullable, `(${v} === null ? 1 : 1 + size_${t.name}(${v}, version, s))`, size);
     }
     if (t.kind === 'array') throw new Error('nested arrays are not supported');
     const fixed = FIXED_SIZE[t.prim];
@@ -384,7 +393,7 @@ export class MessageEmitter {
         pick(nullable, `sizeOfNullableString(${v})`, `sizeOfString(${nn})`),
       );
     }
-    return pick(flex, `sizeOfCompactBytes(${v})`, `sizeOfBytes(${v})`);
+    return pick(flex, `sizeOfCompactBytes(${v}, s)`, `sizeOfBytes(${v}, s)`);
   }
 
   private emitSize(c: Code, acc: string, f: FieldSpec, v: string, flex: Cond, nullable: Cond): void {
@@ -413,7 +422,7 @@ export class MessageEmitter {
 
   private emitSizeStruct(c: Code, s: StructSpec): void {
     const type = this.structType(s.name);
-    c.open(`function size_${s.name}(v: ${type}, version: number): number {`);
+    c.open(`function size_${s.name}(v: ${type}, version: number, s: SizeContext): number {`);
     c.line('let n = 0;');
     for (const f of s.fields) {
       const ctx = this.regularCtx(f);
@@ -508,7 +517,7 @@ export class MessageEmitter {
       const absent = not(or(regular, this.tagged(f)));
       if (absent !== false && !f.ignorable) {
         c.line(
-          `if (${asBool(and(absent, `!(${this.isDefaultExpr(f, `v.${f.camel}`)})`))}) nonDefaultField(${JSON.stringify(path)}, version);`,
+          `if (${asBool(and(absent, `!(${this.isDefaultExpr(f, `v.${f.camel}`)})`))}) nonDefaultField(w, ${JSON.stringify(path)}, version);`,
         );
       }
     }
@@ -536,7 +545,11 @@ export class MessageEmitter {
           c.line(`ui = writeUnknownTags(w, unknown, ui, ${f.tag});`);
           c.line('let ts = 0;');
           const ctx = this.taggedCtx(f);
-          this.emitSize(c, 'ts', f, `v.${f.camel}`, true, this.nullable(f, ctx));
+          // The tagged field's length prefix: a size pass of its own (nothing is passed through here).
+          c.guarded(
+            () => this.emitSize(c, 'ts', f, `v.${f.camel}`, true, this.nullable(f, ctx)),
+            (text) => (/\bs\)/.test(text) ? 'const s = newSizeContext();' : undefined),
+          );
           c.line(`w.uvarint(${f.tag});`);
           c.line('w.uvarint(ts);');
           this.emitWrite(c, f, `v.${f.camel}`, prefix + f.camel, true, this.nullable(f, ctx));
@@ -655,6 +668,8 @@ export class MessageEmitter {
       'Writer',
       'RawTaggedField',
       'MessageCodec',
+      'SizeContext',
+      'newSizeContext',
       'ZERO_UUID',
       'EMPTY_BYTES',
       'sizeOfUvarint',

@@ -52,8 +52,10 @@ export interface ToolDef {
   protocolError?(message: string): string;
   /** Exit status when called without arguments (Kafka's tools: 1). */
   noArgsExit?: number;
-  /** Positional arguments are the tool's (argparse subcommands, as kafka-transactions'). */
+  /** Positional arguments are the tool's (argparse subcommands and their arguments, as kafka-transactions'). */
   acceptsPositional?: boolean;
+  /** Takes one subcommand (argparse style, as kafka-metadata-quorum's `describe`). */
+  positional?: boolean;
 }
 
 export const HELP: OptionDef = { name: 'help', help: 'Print usage information.', short: 'h' };
@@ -93,8 +95,9 @@ export async function runTool(tool: ToolDef, argv: readonly string[], io: Io): P
     io.out(`${VERSION_STRING}\n`);
     return 0;
   }
-  if (opts.positional.length > 0 && !tool.acceptsPositional) {
-    io.err(`Unexpected argument '${opts.positional[0]}' (options take the form --name value; see ${tool.script} --help)\n`);
+  const allowedPositional = tool.acceptsPositional ? Infinity : tool.positional ? 1 : 0;
+  if (opts.positional.length > allowedPositional) {
+    io.err(`Unexpected argument '${opts.positional[allowedPositional]}' (options take the form --name value; see ${tool.script} --help)\n`);
     return 1;
   }
   // The client's timers are unref'd (they never keep a process alive): hold
@@ -152,13 +155,13 @@ export function probeTimeout(props: Props): number {
 }
 
 /** Checks the server is reachable, then opens an admin client (closed by the caller). */
-export async function openAdmin(bootstrap: string, props: Props, extra: { defaultApiTimeoutMs?: number } = {}): Promise<Admin> {
+export async function openAdmin(bootstrap: string, props: Props, extra: { defaultApiTimeoutMs?: number; bootstrapControllers?: boolean } = {}): Promise<Admin> {
   const options = adminOptions(bootstrap, props);
   await checkReachable(bootstrap, probeTimeout(props));
   return new Admin({ ...options, ...extra });
 }
 
-export async function withAdmin<T>(bootstrap: string, props: Props, fn: (admin: Admin) => Promise<T>, extra: { defaultApiTimeoutMs?: number } = {}): Promise<T> {
+export async function withAdmin<T>(bootstrap: string, props: Props, fn: (admin: Admin) => Promise<T>, extra: { defaultApiTimeoutMs?: number; bootstrapControllers?: boolean } = {}): Promise<T> {
   const admin = await openAdmin(bootstrap, props, extra);
   try {
     return await fn(admin);

@@ -23,6 +23,7 @@ const ENTRIES: ToolEntry[] = [
   { script: 'kafka-transactions', command: 'transactions', load: () => (require('./transactions') as typeof import('./transactions')).transactionsTool },
   { script: 'kafka-producer-perf-test', command: 'producer-perf-test', load: () => (require('./producer-perf') as typeof import('./producer-perf')).producerPerfTool },
   { script: 'kafka-consumer-perf-test', command: 'consumer-perf-test', load: () => (require('./consumer-perf') as typeof import('./consumer-perf')).consumerPerfTool },
+  { script: 'kafka-metadata-quorum', command: 'metadata-quorum', load: () => (require('./metadata-quorum') as typeof import('./metadata-quorum')).metadataQuorumTool },
 ];
 
 /** The tool named by its `nagare` subcommand or its Kafka script name; loads only that tool. */

@@ -26,6 +26,15 @@ import { txnOffsetCommitHandler } from './txn-offset-commit';
 import { describeTransactionsHandler } from './describe-transactions';
 import { listTransactionsHandler } from './list-transactions';
 
+import { electLeadersHandler } from './elect-leaders';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments';
+import { describeQuorumHandler } from './describe-quorum';
+import { unregisterBrokerHandler } from './unregister-broker';
+import { addRaftVoterHandler } from './add-raft-voter';
+import { removeRaftVoterHandler } from './remove-raft-voter';
+
+
 export const allHandlers: ApiHandler[] = [
   apiVersionsHandler,
   metadataHandler,
@@ -52,4 +61,12 @@ export const allHandlers: ApiHandler[] = [
   txnOffsetCommitHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
+
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  describeQuorumHandler,
+  unregisterBrokerHandler,
+  addRaftVoterHandler,
+  removeRaftVoterHandler,
 ] as ApiHandler[];

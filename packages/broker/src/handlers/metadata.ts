@@ -26,6 +26,18 @@ export function brokersFor(ctx: RequestContext, image: MetadataImage): MetadataR
   return out;
 }
 
+/**
+ * The controller id clients are told (Metadata, DescribeCluster on a broker listener). Kafka in KRaft
+ * mode names a random alive broker (clients cannot reach controllers); nagare names the active
+ * controller when it is an alive broker (a combined node), else the lowest alive broker id.
+ */
+export function controllerIdFor(services: { controller: { activeControllerId(): number } }, image: MetadataImage): number {
+  const active = services.controller.activeControllerId();
+  const alive = [...image.brokers.values()].filter((b) => !b.fenced).map((b) => b.id);
+  if (alive.includes(active)) return active;
+  return alive.length > 0 ? Math.min(...alive) : -1;
+}
+
 export function topicMetadata(t: TopicImage, includeOps: boolean): MetadataResponse.MetadataResponseTopic {
   const partitions = [...t.partitions.values()]
     .sort((a, b) => a.partition - b.partition)
@@ -94,7 +106,7 @@ export const metadataHandler = defineHandler({
       throttleTimeMs: 0,
       brokers: brokersFor(ctx, image),
       clusterId: s.clusterId,
-      controllerId: s.nodeId,
+      controllerId: controllerIdFor(s, image),
       topics,
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : OPS_NOT_REQUESTED,
       errorCode: 0,

@@ -1,21 +1,28 @@
 /**
- * An in-process broker for tests: real storage on the in-memory file system,
- * the real controller, real TCP on a random port, and a tiny request client
- * speaking our protocol library.
+ * An in-process broker for tests: a combined node (broker and controller, as `npm start` runs)
+ * with real storage on the in-memory file system, the real KRaft replica (a single voter), the real
+ * controller and metadata loader, real TCP on a random port, and a tiny request client speaking our
+ * protocol library.
  */
 import * as net from 'node:net';
 import { ManualClock, memoryLogger, systemClock, systemScheduler, Clock, Scheduler } from '@nagare/common';
-import { Controller, MetadataCommitter } from '@nagare/controller';
+import { QuorumController, inProcessController } from '@nagare/controller';
+import { MetadataLoader, MetadataLogStore, RaftClient, kafkaSnapshotCodec } from '@nagare/kraft';
 import { ConfigResolver } from '@nagare/metadata';
 import { RequestByKey, ResponseByKey, decodeResponseFrame, encodeRequestFrame } from '@nagare/protocol';
 import { LogManager, MemoryFileSystem, logConfigFromProperties } from '@nagare/storage';
 import { Broker, FEATURE_LEVELS, METADATA_VERSION } from '../broker';
 import { KafkaConfig } from '../config';
+import { NodeToControllerChannel } from '../controller-client';
 import { FrameReader } from '../network/frame-reader';
+
+export const TEST_CLUSTER_ID = 'test-cluster-id-000000';
 
 export interface TestBroker {
   broker: Broker;
-  controller: Controller;
+  controller: QuorumController;
+  raft: RaftClient;
+  loader: MetadataLoader;
   logs: LogManager;
   fs: MemoryFileSystem;
   port: number;
@@ -42,31 +49,67 @@ export async function startTestBroker(props: Record<string, string> = {}, opts: 
   });
   const log = memoryLogger();
   const logs = LogManager.open({ logDirs: ['/data'], fs, clock, logger: log, defaultConfig: logConfigFromProperties(config.topicConfigDefaults()) });
-  const metaLog = logs.getOrCreateLog('__cluster_metadata', 0, logConfigFromProperties({ 'retention.ms': '-1' }));
-  const committer = new MetadataCommitter({ log: metaLog, clock, nodeId: 1 });
-  committer.load();
-  const controller = new Controller(committer, {
+  const metaLog = logs.getOrCreateLog('__cluster_metadata', 0, logConfigFromProperties({ 'retention.ms': '-1', 'retention.bytes': '-1' }));
+  const codec = kafkaSnapshotCodec(() => clock.now());
+  const store = new MetadataLogStore({ log: metaLog, fs, clusterId: TEST_CLUSTER_ID, codec, clock });
+  const raft = new RaftClient(
+    {
+      nodeId: 1,
+      directoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      clusterId: TEST_CLUSTER_ID,
+      staticVoters: new Map([[1, { host: '127.0.0.1', port: 0 }]]),
+      bootstrapServers: [],
+      listenerName: 'CONTROLLER',
+      localEndpoints: [],
+      snapshotCodec: codec,
+    },
+    { store, clock, scheduler, logger: log },
+  );
+  const loader = new MetadataLoader({ clock, logger: log });
+  raft.register(loader);
+  const controller = new QuorumController({
     nodeId: 1,
-    numPartitions: config.int('num.partitions'),
-    defaultReplicationFactor: 1,
-    deleteTopicEnable: true,
-    resolver: new ConfigResolver(config.explicit, 1),
-    metadataVersion: METADATA_VERSION,
-    features: FEATURE_LEVELS,
+    clusterId: TEST_CLUSTER_ID,
+    log: raft,
+    clock,
+    scheduler,
+    logger: log,
+    settings: {
+      numPartitions: config.int('num.partitions'),
+      defaultReplicationFactor: 1,
+      deleteTopicEnable: true,
+      resolver: new ConfigResolver(config.explicit, 1),
+      metadataVersion: METADATA_VERSION,
+      features: FEATURE_LEVELS,
+      maxIdleIntervalMs: 0,
+      autoLeaderRebalance: false,
+    },
   });
-  await controller.bootstrapIfEmpty();
-  const broker = new Broker({ config, clusterId: 'test-cluster-id-000000', controller, logManager: logs, clock, scheduler, logger: log });
+  raft.start();
+  const channel = new NodeToControllerChannel({
+    nodeId: 1,
+    quorum: raft,
+    local: inProcessController(controller, raft),
+    clock,
+    scheduler,
+  });
+  const broker = new Broker({ config, clusterId: TEST_CLUSTER_ID, metadata: loader, controller: channel, logManager: logs, clock, scheduler, logger: log });
   const [l] = await broker.start();
-  broker.ready(await controller.registerBroker(1, [{ name: 'PLAINTEXT', host: '127.0.0.1', port: l.boundPort, securityProtocol: 0 }], null));
+  await broker.whenReady();
   return {
     broker,
     controller,
+    raft,
+    loader,
     logs,
     fs,
     port: l.boundPort,
     log,
     stop: async () => {
       await broker.stop();
+      controller.close();
+      channel.close();
+      await raft.close();
       await logs.close();
     },
   };

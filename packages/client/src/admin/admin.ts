@@ -30,13 +30,19 @@ import { BrokerInfo, Cluster, CoordinatorType, isCoordinatorError, isMetadataErr
 import { CommonClientOptions, ResolvedCommonOptions, checkPositive, resolveCommon, sleep } from '../config';
 import { ListOffsetsResult, listOffsetsFromLeaders, offsetFetchRequest } from '../consumer/consumer';
 import { CONSUMER_PROTOCOL_TYPE, TopicPartition, decodeAssignment, decodeSubscription, groupItemsByTopic, tpKey } from '../group/consumer-protocol';
-import { RequestOptions } from '../network/connection';
+import { BrokerConnection, RequestOptions } from '../network/connection';
 
 type AnyKey = keyof RequestByKey & keyof ResponseByKey;
 
 export interface AdminOptions extends CommonClientOptions {
   /** `default.api.timeout.ms` (60000): overall deadline of an admin call, retries included. */
   defaultApiTimeoutMs?: number;
+  /**
+   * Kafka's `bootstrap.controllers` (KIP-919): `bootstrapServers` are controller listeners. The admin
+   * learns the controllers and the active one from DescribeCluster (endpoint type 2) and sends the
+   * quorum calls (describeMetadataQuorum, addRaftVoter, removeRaftVoter) to the active controller.
+   */
+  bootstrapControllers?: boolean;
 }
 
 export interface CallOptions {
@@ -157,6 +163,28 @@ export interface ClusterDescription {
   clusterId: string | null;
   controller: BrokerInfo | null;
   brokers: BrokerInfo[];
+  /** The controller id as the cluster reported it (the controller may not be among `brokers`). */
+  controllerId?: number;
+}
+
+/** Admin.describeMetadataQuorum (KIP-836): one replica of the `__cluster_metadata` quorum. */
+export interface QuorumReplicaState {
+  replicaId: number;
+  replicaDirectoryId: string;
+  logEndOffset: number;
+  /** -1 when unknown. */
+  lastFetchTimestamp: number;
+  lastCaughtUpTimestamp: number;
+}
+
+export interface QuorumInfo {
+  leaderId: number;
+  leaderEpoch: number;
+  highWatermark: number;
+  voters: QuorumReplicaState[];
+  observers: QuorumReplicaState[];
+  /** Voter endpoints (DescribeQuorum v2, KIP-853), by node id. */
+  nodes: Map<number, Array<{ name: string; host: string; port: number }>>;
 }
 
 export interface GroupListing {
@@ -309,6 +337,36 @@ export class Admin {
     this.common = resolveCommon(options, 'adminclient');
     this.defaultApiTimeoutMs = checkPositive('defaultApiTimeoutMs', options.defaultApiTimeoutMs ?? 60000);
     this.cluster = new Cluster(this.common, false);
+    this.controllerMode = options.bootstrapControllers === true;
+  }
+
+  private readonly controllerMode: boolean;
+
+  /**
+   * Where a quorum call goes: with bootstrap.controllers, the active controller as DescribeCluster
+   * (endpoint type 2) names it, asked of the last known active controller or a bootstrap controller;
+   * through brokers, any broker (it forwards to the active controller).
+   */
+  private async quorumConnection(): Promise<BrokerConnection> {
+    if (!this.controllerMode) return this.cluster.anyConnection();
+    const known = this.cluster.controllerId;
+    const ask = known >= 0 && this.cluster.broker(known) ? this.cluster.connection(known) : this.cluster.anyConnection();
+    try {
+      await ask.connect();
+      const res = await ask.request(ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false, endpointType: 2, includeFencedBrokers: false }), { minVersion: 1 });
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeCluster', { serverMessage: res.errorMessage });
+      this.cluster.applyControllers(
+        res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })),
+        res.controllerId,
+        res.clusterId,
+      );
+    } catch (e) {
+      this.cluster.applyControllers(null, -1, null);
+      throw e;
+    }
+    const id = this.cluster.controllerId;
+    if (id < 0 || this.cluster.broker(id) === undefined) throw new KafkaProtocolError(ErrorCode.NOT_CONTROLLER, 'no active controller yet');
+    return this.cluster.connection(id);
   }
 
   close(): void {
@@ -328,7 +386,13 @@ export class Admin {
         if (!isRetriableError(e) || this.cluster.isClosed) throw e;
         const left = deadline - this.common.clock.monotonicMs();
         if (left <= 0) throw e;
-        if (e instanceof KafkaProtocolError && (isMetadataError(e.code) || e.code === ErrorCode.NOT_CONTROLLER)) await this.cluster.refresh().catch(() => undefined);
+        // Controllers serve no Metadata: with bootstrap.controllers, quorumConnection re-learns the active one.
+        // So does a connection failure or timeout: the node may be gone (a killed controller), as Kafka's
+        // admin client asks for a metadata update on a disconnect.
+        const stale =
+          (e instanceof KafkaProtocolError && (isMetadataError(e.code) || e.code === ErrorCode.NOT_CONTROLLER)) ||
+          (e instanceof NagareError && (e.kind === 'CONNECTION_FAILED' || e.kind === 'REQUEST_TIMED_OUT'));
+        if (!this.controllerMode && stale) await this.cluster.refresh().catch(() => undefined);
         await sleep(this.common.scheduler, Math.min(left, this.common.retryBackoff.backoff(attempt)));
       }
     }
@@ -577,20 +641,80 @@ export class Admin {
 
   // ---- cluster --------------------------------------------------------------
 
-  async describeCluster(options: CallOptions = {}): Promise<ClusterDescription> {
+  /**
+   * DescribeCluster. `endpointType` 2 asks a controller listener for the controllers (KIP-919, what a
+   * `--bootstrap-controller` client does); 1 (default) asks a broker for the brokers.
+   */
+  async describeCluster(options: CallOptions & { endpointType?: 1 | 2 } = {}): Promise<ClusterDescription> {
     const deadline = this.deadline(options);
     return this.retry(deadline, async () => {
       const conn = this.cluster.anyConnection();
       await conn.connect();
       if (conn.versionFor(ApiKey.DescribeCluster) >= 0) {
-        const res = await conn.request(ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false }));
+        const endpointType = options.endpointType ?? 1;
+        const res = await conn.request(ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false, endpointType, includeFencedBrokers: false }), endpointType !== 1 ? { minVersion: 1 } : {});
         if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeCluster', { serverMessage: res.errorMessage });
         const brokers = res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack }));
-        return { clusterId: res.clusterId, controller: brokers.find((b) => b.nodeId === res.controllerId) ?? null, brokers };
+        return { clusterId: res.clusterId, controller: brokers.find((b) => b.nodeId === res.controllerId) ?? null, brokers, controllerId: res.controllerId };
       }
       const md = await conn.request(ApiKey.Metadata, () => ({ topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }), { minVersion: 1 });
       const brokers = md.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
       return { clusterId: md.clusterId, controller: brokers.find((b) => b.nodeId === md.controllerId) ?? null, brokers };
+    });
+  }
+
+  /**
+   * Admin.describeMetadataQuorum (KIP-836): the `__cluster_metadata` quorum as its leader describes
+   * it (DescribeQuorum; a broker forwards it to the active controller, a controller answers itself).
+   */
+  async describeMetadataQuorum(options: CallOptions = {}): Promise<QuorumInfo> {
+    const deadline = this.deadline(options);
+    return this.retry(deadline, async () => {
+      const conn = await this.quorumConnection();
+      await conn.connect();
+      const res = await conn.request(ApiKey.DescribeQuorum, () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }));
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, res.errorMessage ?? 'DescribeQuorum', { serverMessage: res.errorMessage });
+      const p = res.topics[0]?.partitions[0];
+      if (p === undefined) throw new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, 'DescribeQuorum returned no partition');
+      if (p.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(p.errorCode, p.errorMessage ?? 'DescribeQuorum', { serverMessage: p.errorMessage });
+      const replica = (r: (typeof p.currentVoters)[number]): QuorumReplicaState => ({
+        replicaId: r.replicaId,
+        replicaDirectoryId: r.replicaDirectoryId,
+        logEndOffset: Number(r.logEndOffset),
+        lastFetchTimestamp: Number(r.lastFetchTimestamp),
+        lastCaughtUpTimestamp: Number(r.lastCaughtUpTimestamp),
+      });
+      return {
+        leaderId: p.leaderId,
+        leaderEpoch: p.leaderEpoch,
+        highWatermark: Number(p.highWatermark),
+        voters: p.currentVoters.map(replica),
+        observers: p.observers.map(replica),
+        nodes: new Map(res.nodes.map((n) => [n.nodeId, n.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port }))])),
+      };
+    });
+  }
+
+  /** Admin.addRaftVoter (KIP-853): adds a controller (an observer that caught up) to a dynamic quorum. */
+  async addRaftVoter(voterId: number, voterDirectoryId: string, endpoints: ReadonlyArray<{ name: string; host: string; port: number }>, options: CallOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.defaultApiTimeoutMs;
+    await this.raftVoterChange(options, (conn) =>
+      conn.request(ApiKey.AddRaftVoter, () => ({ clusterId: null, timeoutMs, voterId, voterDirectoryId, listeners: endpoints.map((e) => ({ ...e })) })),
+    );
+  }
+
+  /** Admin.removeRaftVoter (KIP-853). */
+  async removeRaftVoter(voterId: number, voterDirectoryId: string, options: CallOptions = {}): Promise<void> {
+    await this.raftVoterChange(options, (conn) => conn.request(ApiKey.RemoveRaftVoter, () => ({ clusterId: null, voterId, voterDirectoryId })));
+  }
+
+  private async raftVoterChange(options: CallOptions, send: (conn: ReturnType<Cluster['anyConnection']>) => Promise<{ errorCode: number; errorMessage: string | null }>): Promise<void> {
+    const deadline = this.deadline(options);
+    await this.retry(deadline, async () => {
+      const conn = await this.quorumConnection();
+      await conn.connect();
+      const r = await send(conn);
+      if (r.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(r.errorCode, r.errorMessage ?? 'voter change', { serverMessage: r.errorMessage });
     });
   }
 

@@ -55,6 +55,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** False for acks=0 produce requests: resolved once written, with an undefined body. */
   expectResponse?: boolean;
+  /** Drop values in fields the negotiated version lacks instead of failing (for requests built once for every version). */
+  lenient?: boolean;
 }
 
 export interface VersionRange {
@@ -311,7 +313,7 @@ export class BrokerConnection {
       const correlationId = this.nextId();
       let frame: Buffer[];
       try {
-        frame = encodeRequestFrame(apiKey, version, correlationId, this.config.clientId, body);
+        frame = encodeRequestFrame(apiKey, version, correlationId, this.config.clientId, body, { lenient: options.lenient === true });
       } catch (e) {
         reject(e as Error);
         return;

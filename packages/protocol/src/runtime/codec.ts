@@ -5,7 +5,7 @@
  */
 import { ProtocolDecodeError, ProtocolEncodeError, UnsupportedVersionError } from './errors';
 import { Reader } from './reader';
-import { Writer, sizeOfUvarint, sizeState } from './writer';
+import { Writer, newSizeContext, sizeOfUvarint, type SizeContext } from './writer';
 
 /** A tagged field this code does not know, kept as bytes and written back unchanged. */
 export interface RawTaggedField {
@@ -23,7 +23,8 @@ export interface MessageCodec<T> {
   readonly flexibleFrom: number;
   read(r: Reader, version: number): T;
   write(w: Writer, value: T, version: number): void;
-  size(value: T, version: number): number;
+  /** The encoded length; bytes the writer will pass through uncopied are also added to `s.external`. */
+  size(value: T, version: number, s: SizeContext): number;
   defaults(): T;
 }
 
@@ -39,31 +40,24 @@ export function checkVersion(codec: MessageCodec<unknown>, version: number): voi
   }
 }
 
+export interface EncodeOptions {
+  /** Drop values in fields the version does not have instead of raising (see WriterOptions.strict). */
+  lenient?: boolean;
+}
+
 /** Encodes a value into chunks: one allocated buffer plus any large pass-through byte fields. */
-export function encodeChunks<T>(codec: MessageCodec<T>, value: T, version: number, opts?: { lenient?: boolean }): Buffer[] {
+export function encodeChunks<T>(codec: MessageCodec<T>, value: T, version: number, opts?: EncodeOptions): Buffer[] {
   checkVersion(codec, version);
-  if (opts?.lenient) return lenient(() => encodeChunks(codec, value, version));
-  sizeState.external = 0;
-  const size = codec.size(value, version);
-  const w = new Writer(size - sizeState.external);
+  const s = newSizeContext();
+  const size = codec.size(value, version, s);
+  const w = new Writer(size - s.external, { strict: opts?.lenient !== true });
   codec.write(w, value, version);
   return w.finish();
 }
 
-/** Runs `fn` with lenient encoding (fields a version lacks are dropped). */
-export function lenient<T>(fn: () => T): T {
-  const was = encodeMode.strict;
-  encodeMode.strict = false;
-  try {
-    return fn();
-  } finally {
-    encodeMode.strict = was;
-  }
-}
-
 /** Encodes a value into a single buffer. */
-export function encode<T>(codec: MessageCodec<T>, value: T, version: number): Buffer {
-  const chunks = encodeChunks(codec, value, version);
+export function encode<T>(codec: MessageCodec<T>, value: T, version: number, opts?: EncodeOptions): Buffer {
+  const chunks = encodeChunks(codec, value, version, opts);
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
@@ -112,16 +106,9 @@ export function nullFieldError(field: string, version: number): ProtocolEncodeEr
   return new ProtocolEncodeError(`field '${field}' is null but is not nullable at version ${version}`);
 }
 
-/**
- * Whether writing a non-default value into a field the version lacks throws
- * (as Kafka's generated code does) or drops the value. Encoders of requests
- * are strict, to catch caller bugs; a server answering an old client encodes
- * leniently, since a field that version does not have cannot reach it anyway.
- */
-export const encodeMode = { strict: true };
-
-export function nonDefaultField(field: string, version: number): void {
-  if (encodeMode.strict) {
+/** A non-default value in a field the version lacks: an error for a strict writer, dropped otherwise. */
+export function nonDefaultField(w: Writer, field: string, version: number): void {
+  if (w.strict) {
     throw new ProtocolEncodeError(`field '${field}' has a non-default value but does not exist at version ${version}`);
   }
 }

@@ -6,8 +6,9 @@
  * caller's buffer on as a chunk of its own, so a Fetch response carrying
  * megabytes of batches costs one small allocation for its framing.
  *
- * The size pass counts such zero-copy bytes in `sizeState.external`, so the
- * allocation covers only the bytes the writer itself produces.
+ * The size pass counts such zero-copy bytes in its SizeContext (`external`),
+ * so the allocation covers only the bytes the writer itself produces. The
+ * context is per encoding, passed along, never module state.
  */
 import { ProtocolEncodeError } from './errors';
 import { uuidToBytes } from './uuid';
@@ -15,7 +16,23 @@ import { uuidToBytes } from './uuid';
 /** Values at least this long are passed through as separate chunks. */
 export const ZERO_COPY_THRESHOLD = 4096;
 
-export const sizeState = { external: 0 };
+/** What one size pass collects besides the total: bytes that will be passed through as their own chunks. */
+export interface SizeContext {
+  external: number;
+}
+
+export function newSizeContext(): SizeContext {
+  return { external: 0 };
+}
+
+export interface WriterOptions {
+  /**
+   * Whether writing a non-default value into a field the version lacks throws (as Kafka's generated
+   * code does) or drops the value. Requests are encoded strictly, to catch caller bugs; a server
+   * answering an old client encodes leniently (default true).
+   */
+  strict?: boolean;
+}
 
 export function sizeOfUvarint(n: number): number {
   if (n < 0x80) return 1;
@@ -63,19 +80,19 @@ export function sizeOfCompactNullableString(s: string | null): number {
   return sizeOfUvarint(n + 1) + n;
 }
 
-function countExternal(b: Buffer): void {
-  if (b.length >= ZERO_COPY_THRESHOLD) sizeState.external += b.length;
+function countExternal(b: Buffer, s: SizeContext | undefined): void {
+  if (s !== undefined && b.length >= ZERO_COPY_THRESHOLD) s.external += b.length;
 }
 
-export function sizeOfBytes(b: Buffer | null): number {
+export function sizeOfBytes(b: Buffer | null, s?: SizeContext): number {
   if (b === null) return 4;
-  countExternal(b);
+  countExternal(b, s);
   return 4 + b.length;
 }
 
-export function sizeOfCompactBytes(b: Buffer | null): number {
+export function sizeOfCompactBytes(b: Buffer | null, s?: SizeContext): number {
   if (b === null) return 1;
-  countExternal(b);
+  countExternal(b, s);
   return sizeOfUvarint(b.length + 1) + b.length;
 }
 
@@ -85,8 +102,12 @@ export class Writer {
   private readonly chunks: Buffer[] = [];
   private chunkStart = 0;
 
-  constructor(size: number) {
+  /** See WriterOptions.strict. */
+  readonly strict: boolean;
+
+  constructor(size: number, options: WriterOptions = {}) {
     this.buf = Buffer.allocUnsafe(size);
+    this.strict = options.strict ?? true;
   }
 
   int8(v: number): void {

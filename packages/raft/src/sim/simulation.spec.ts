@@ -1,28 +1,24 @@
 import { runSimulation, type SimOptions } from './simulation';
 
-function runSeeds(base: Omit<SimOptions, 'seed'>, from: number, count: number): { failures: string[]; committed: number; elections: number; lossyCrashes: number; snapshotsInstalled: number } {
+function runSeeds(base: Omit<SimOptions, 'seed'>, from: number, count: number) {
   const failures: string[] = [];
-  let committed = 0;
-  let elections = 0;
-  let lossyCrashes = 0;
-  let snapshotsInstalled = 0;
+  const sum = { committed: 0, elections: 0, lossyCrashes: 0, snapshotsInstalled: 0, votersAdded: 0, votersRemoved: 0 };
   for (let seed = from; seed < from + count; seed++) {
     const r = runSimulation({ ...base, seed });
-    committed += r.stats.committed;
-    elections += r.stats.elections;
-    lossyCrashes += r.stats.lossyCrashes;
-    snapshotsInstalled += r.stats.snapshotsInstalled;
+    for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += r.stats[k];
     if (!r.ok) failures.push(`${r.replay}\n${r.error ?? ''}`);
   }
-  return { failures, committed, elections, lossyCrashes, snapshotsInstalled };
+  return { failures, ...sum };
 }
 
 describe('deterministic simulation (KIP-595/630/996 invariants)', () => {
   it.each([
-    ['3 voters + 1 observer', { voters: 3, observers: 1 }, 1, 1000],
-    ['5 voters + 2 observers', { voters: 5, observers: 2 }, 1001, 800],
+    ['3 voters + 1 observer', { voters: 3, observers: 1 }, 1, 900],
+    ['5 voters + 2 observers', { voters: 5, observers: 2 }, 1001, 600],
     ['3 voters without pre-vote', { voters: 3, observers: 1, preVote: false }, 2001, 200],
     ['1 voter + 1 observer', { voters: 1, observers: 1 }, 3001, 100],
+    ['KIP-853 dynamic quorum, 3 voters + 2 observers (voters added and removed)', { voters: 3, observers: 2, dynamic: true }, 4001, 300],
+    ['KIP-853 dynamic quorum, 5 voters + 2 observers', { voters: 5, observers: 2, dynamic: true }, 5001, 200],
   ] as const)('%s: every seed keeps safety and heals', (_name, opts, from, count) => {
     const r = runSeeds(opts, from, count);
     // A failure prints the command that replays it.
@@ -33,6 +29,10 @@ describe('deterministic simulation (KIP-595/630/996 invariants)', () => {
     if (opts.voters > 1) {
       expect(r.lossyCrashes).toBeGreaterThan(0);
       expect(r.snapshotsInstalled).toBeGreaterThan(0);
+    }
+    if ('dynamic' in opts) {
+      expect(r.votersAdded).toBeGreaterThan(count / 10);
+      expect(r.votersRemoved).toBeGreaterThan(count / 10);
     }
   }, 120_000);
 

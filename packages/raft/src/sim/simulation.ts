@@ -10,8 +10,9 @@
  * commit of that offset); no node truncates below what it applied; every node's state machine
  * (a hash chain over the applied entries) equals the replay of the committed log.
  */
-import { RaftNode, type RaftConfig, type UnsafeRaftOptions } from '../raft-node';
-import type { LogEntry, LogOp, QuorumStateData, RaftMessage, Ready, Snapshot } from '../types';
+import { ErrorCode } from '@nagare/protocol';
+import { RaftNode, splitReadyMessages, type RaftConfig, type UnsafeRaftOptions } from '../raft-node';
+import type { LogEntry, LogOp, QuorumStateData, RaftMessage, Ready, Snapshot, Voter } from '../types';
 import { EventHeap } from './heap';
 import { Prng } from './prng';
 
@@ -24,6 +25,12 @@ export interface SimOptions {
   /** After healing, a leader must commit a new entry on every node within this simulated time. */
   readonly livenessBoundMs?: number;
   readonly preVote?: boolean;
+  /**
+   * KIP-853: a dynamic quorum. The voters start from a bootstrap checkpoint (kraft.version 1, as
+   * `storage format --initial-controllers` writes it); observers know only the bootstrap servers;
+   * the leader adds caught-up observers as voters and removes voters (AddRaftVoter/RemoveRaftVoter).
+   */
+  readonly dynamic?: boolean;
   readonly unsafe?: UnsafeRaftOptions;
 }
 
@@ -40,6 +47,8 @@ export interface SimStats {
   snapshotsInstalled: number;
   resignations: number;
   partitions: number;
+  votersAdded: number;
+  votersRemoved: number;
   simulatedMs: number;
 }
 
@@ -70,7 +79,9 @@ interface AppState {
 
 interface Host {
   readonly id: number;
+  /** One of the initial voters (formatted with the voter set in a dynamic quorum). */
   readonly voter: boolean;
+  readonly directoryId: string;
   node: RaftNode | undefined;
   disk: DiskState;
   app: AppState;
@@ -122,6 +133,7 @@ export function replayCommand(o: SimOptions): string {
   const parts = [`npm run sim -- --seed ${o.seed} --voters ${o.voters ?? 3} --observers ${o.observers ?? 0}`];
   if (o.chaosMs !== undefined) parts.push(`--chaos-ms ${o.chaosMs}`);
   if (o.preVote === false) parts.push('--no-pre-vote');
+  if (o.dynamic === true) parts.push('--dynamic');
   for (const [k, v] of Object.entries(o.unsafe ?? {})) if (v === true) parts.push(`--unsafe ${k}`);
   return parts.join(' ');
 }
@@ -154,6 +166,8 @@ class Simulation {
     snapshotsInstalled: 0,
     resignations: 0,
     partitions: 0,
+    votersAdded: 0,
+    votersRemoved: 0,
     simulatedMs: 0,
   };
   private readonly rng: Prng;
@@ -177,6 +191,11 @@ class Simulation {
   private readonly leaders = new Map<number, number>();
   private readonly truthEpoch: number[] = [];
   private readonly truthKey: number[] = [];
+  /**
+   * The epoch each committed offset was (at the latest) committed in: the lowest epoch of a node that
+   * applied it (a node learns the high watermark from the leader of its epoch).
+   */
+  private readonly truthCommitEpoch: number[] = [];
   private readonly truthChain: number[] = [0];
   private livenessTarget = -1;
 
@@ -197,9 +216,12 @@ class Simulation {
     const nObservers = o.observers ?? 0;
     for (let i = 1; i <= nVoters; i++) this.voterIds.push(i);
     for (let id = 1; id <= nVoters + nObservers; id++) {
+      const voter = id <= nVoters;
+      const directoryId = `dir${String(id).padStart(19, '0')}`;
       const h: Host = {
         id,
-        voter: id <= nVoters,
+        voter,
+        directoryId,
         node: undefined,
         disk: { start: 0, entries: [] },
         app: { offset: 0, hash: 0 },
@@ -208,15 +230,28 @@ class Simulation {
         snapshotEvery: this.rng.int(15, 60),
       };
       this.hosts.push(h);
-      this.boot(h);
     }
+    if (o.dynamic === true) {
+      // The bootstrap checkpoint of `--initial-controllers`: the voter set at kraft.version 1, on the voters only.
+      this.initialVoters = this.hosts.filter((h) => h.voter).map((h) => ({ id: h.id, directoryId: h.directoryId, endpoints: [] }));
+      for (const h of this.hosts) {
+        if (h.voter) h.disk.snapshot = { id: { endOffset: 0, epoch: 0 }, data: encodeApp({ offset: 0, hash: 0 }), kraftVersion: 1, voters: this.initialVoters };
+      }
+    }
+    for (const h of this.hosts) this.boot(h);
   }
+
+  private initialVoters: Voter[] = [];
 
   private config(h: Host): RaftConfig {
     const r = this.rng.fork();
+    const dynamic = this.o.dynamic === true;
     return {
       nodeId: h.id,
-      voters: this.voterIds,
+      voters: dynamic ? [] : this.voterIds,
+      directoryId: dynamic ? h.directoryId : undefined,
+      // controller.quorum.bootstrap.servers: pseudo ids -2, -3, ... for the initial voters
+      bootstrapServers: dynamic ? this.voterIds.map((_, i) => -(i + 2)) : undefined,
       random: () => r.next(),
       electionTimeoutMs: 100,
       electionBackoffMaxMs: 100,
@@ -225,7 +260,8 @@ class Simulation {
       retryBackoffMs: 10,
       fetchMaxWaitMs: 40,
       maxFetchEntries: 8,
-      snapshotChunkBytes: 10,
+      // Several chunks per snapshot (the voter set makes dynamic-quorum snapshots larger).
+      snapshotChunkBytes: dynamic ? 96 : 10,
       preVote: this.o.preVote,
       unsafe: this.o.unsafe,
     };
@@ -357,14 +393,36 @@ class Simulation {
         leader.node.resign(this.now);
         this.drain(leader);
       }
+    } else if (roll < 0.95 && this.o.dynamic === true) {
+      this.reconfigure();
     }
     this.push({ time: this.now + f.int(30, 250), kind: 'fault' });
   }
 
+  /** KIP-853: the leader adds an observer as a voter, or removes a voter (errors are fine: not caught up, change pending, ...). */
+  private reconfigure(): void {
+    const leader = this.hosts.find((h) => h.node?.role === 'leader');
+    const node = leader?.node;
+    if (leader === undefined || node === undefined) return;
+    const voters = node.latestVoters();
+    const observers = this.hosts.filter((h) => !voters.some((v) => v.id === h.id));
+    const f = this.faults;
+    if (observers.length > 0 && (voters.length <= 1 || f.chance(0.5))) {
+      const h = f.pick(observers);
+      const r = node.addVoter({ id: h.id, directoryId: h.directoryId, endpoints: [] }, this.now);
+      if (r.errorCode === ErrorCode.NONE) this.stats.votersAdded++;
+    } else if (voters.length > 1) {
+      const v = f.pick([...voters]);
+      const r = node.removeVoter(v.id, v.directoryId, this.now);
+      if (r.errorCode === ErrorCode.NONE) this.stats.votersRemoved++;
+    }
+    this.drain(leader);
+  }
+
   private crash(h: Host, lossy: boolean): void {
     // Without loss: what was written survives. With loss: the host's unsynced writes vanish; in this
-    // model every Ready is fsynced before its messages leave, so only a crash inside `drain` (see
-    // persist) can lose writes.
+    // model a Ready is fsynced before its messages leave (but the leader's FetchResponses, see
+    // splitReadyMessages), so only a crash inside `drain` (see crashMidWrite) can lose writes.
     void lossy;
     h.node = undefined;
     h.tickAt = Infinity;
@@ -390,6 +448,9 @@ class Simulation {
       if (guard > 1000) throw new InvariantViolation(`node ${h.id} keeps producing Ready`);
       const node = h.node;
       const ready = node.ready();
+      // The leader's FetchResponses leave before the Ready is durable (as RaftClient sends them).
+      const { early, late } = splitReadyMessages(ready);
+      for (const m of early) this.send(m);
       if (!this.healed && this.midWriteCrashRate > 0 && this.faults.chance(this.midWriteCrashRate)) {
         this.crashMidWrite(h, ready);
         this.push({ time: this.now + this.faults.int(20, 300), kind: 'restart', id: h.id });
@@ -400,7 +461,11 @@ class Simulation {
       node.advance(ready);
       if (ready.applySnapshot !== undefined) this.loadSnapshot(h, ready.applySnapshot);
       for (const e of ready.committed) this.apply(h, e);
-      for (const m of ready.messages) this.send(m);
+      const last = ready.committed[ready.committed.length - 1];
+      if (last?.batchEnd !== undefined && last.batchEnd > last.offset + 1) {
+        throw new InvariantViolation(`node ${h.id}: committed up to ${last.offset + 1}, inside a batch that ends at ${last.batchEnd}`);
+      }
+      for (const m of late) this.send(m);
       this.checkLeader(h, node);
       this.maybeSnapshot(h, node);
     }
@@ -427,8 +492,10 @@ class Simulation {
       for (let i = 0; i < keep; i++) {
         const op = ready.logOps[i];
         if (i === keep - 1 && op.type === 'append' && op.entries.length > 1) {
-          // a torn append: only the first entries made it
-          this.applyOp(h, { type: 'append', entries: op.entries.slice(0, this.faults.int(1, op.entries.length - 1)) });
+          // A torn append: only the first batches made it (a torn batch fails its CRC and is dropped at recovery).
+          const cuts = op.entries.map((e, j) => j + 1).filter((j) => j < op.entries.length && (op.entries[j - 1].batchEnd ?? 0) <= op.entries[j].offset);
+          const cut = cuts.length > 0 ? this.faults.pick([0, ...cuts]) : 0;
+          this.applyOp(h, { type: 'append', entries: op.entries.slice(0, cut) });
         } else {
           this.applyOp(h, op);
         }
@@ -469,6 +536,7 @@ class Simulation {
   }
 
   private send(m: RaftMessage): void {
+    if (m.to < 0) m = { ...m, to: this.voterIds[-m.to - 2] };
     this.stats.messages++;
     if (this.blocked(m.from, m.to) || (!this.healed && this.net.chance(this.lossRate))) {
       this.stats.dropped++;
@@ -497,7 +565,9 @@ class Simulation {
     const o = e.offset;
     if (o !== h.app.offset) throw new InvariantViolation(`node ${h.id}: applies offset ${o} but its state is at ${h.app.offset}`);
     const key = entryKey(e);
+    const epoch = h.node?.epoch ?? Infinity;
     if (o < this.truthEpoch.length) {
+      if (epoch < this.truthCommitEpoch[o]) this.truthCommitEpoch[o] = epoch;
       if (this.truthEpoch[o] !== e.epoch || this.truthKey[o] !== key) {
         throw new InvariantViolation(
           `committed offset ${o} changed: first committed as (epoch ${this.truthEpoch[o]}, entry ${this.truthKey[o]}), node ${h.id} committed (epoch ${e.epoch}, entry ${key})`,
@@ -506,6 +576,7 @@ class Simulation {
     } else {
       this.truthEpoch.push(e.epoch);
       this.truthKey.push(key);
+      this.truthCommitEpoch.push(epoch);
       this.truthChain.push(mix(this.truthChain[o], key));
       this.stats.committed = this.truthEpoch.length;
     }
@@ -521,10 +592,15 @@ class Simulation {
     if (prev !== undefined) throw new InvariantViolation(`two leaders in epoch ${node.epoch}: ${prev} and ${h.id}`);
     this.leaders.set(node.epoch, h.id);
     this.stats.elections++;
-    // Leader completeness: the new leader holds every entry committed so far.
-    const n = this.truthEpoch.length;
-    if (node.logEndOffset < n) throw new InvariantViolation(`leader ${h.id} of epoch ${node.epoch} lacks committed entries: log ends at ${node.logEndOffset}, ${n} committed`);
-    for (let o = Math.max(node.logStartOffset, 0); o < n; o++) {
+    // Leader completeness (Raft's, by epoch): the new leader holds every entry committed in an earlier
+    // epoch. A candidate can still win an epoch after a later epoch committed entries (it had its
+    // votes before): such a stale leader need not have those, and cannot commit.
+    for (let o = 0; o < this.truthEpoch.length; o++) {
+      if (this.truthCommitEpoch[o] >= node.epoch) continue;
+      if (o >= node.logEndOffset) {
+        throw new InvariantViolation(`leader ${h.id} of epoch ${node.epoch} lacks committed entries: log ends at ${node.logEndOffset}, offset ${o} was committed in epoch ${this.truthCommitEpoch[o]}`);
+      }
+      if (o < node.logStartOffset) continue;
       const e = node.entryAt(o);
       if (e === undefined || e.epoch !== this.truthEpoch[o] || entryKey(e) !== this.truthKey[o]) {
         throw new InvariantViolation(`leader ${h.id} of epoch ${node.epoch} has a different entry at committed offset ${o}`);

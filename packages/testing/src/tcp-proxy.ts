@@ -1,0 +1,84 @@
+/**
+ * A TCP proxy for one network link between two nodes (a test's way to cut or slow that link):
+ * connections to the proxy's port are forwarded to the target; `cut()` drops every connection and
+ * refuses new ones (a partition), `delay(ms)` holds each chunk that long in both directions (a slow
+ * link), `heal()` undoes both.
+ */
+import * as net from 'node:net';
+
+export class TcpProxy {
+  private server: net.Server | undefined;
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private isCut = false;
+  private delayMs = 0;
+  port = 0;
+
+  constructor(
+    readonly targetHost: string,
+    readonly targetPort: number,
+  ) {}
+
+  /** Listens on 127.0.0.1 (`port` 0: a free one). */
+  async start(port = 0): Promise<number> {
+    this.server = net.createServer((client) => {
+      if (this.isCut) return void client.destroy();
+      const upstream = net.connect(this.targetPort, this.targetHost);
+      const pair: [net.Socket, net.Socket] = [client, upstream];
+      this.pairs.add(pair);
+      const pipe = (from: net.Socket, to: net.Socket) => {
+        // Chunks keep their order even when the delay changes while some are held.
+        let heldUntil = 0;
+        from.on('data', (d: Buffer) => {
+          if (this.isCut) return;
+          const now = Date.now();
+          const due = Math.max(now + this.delayMs, heldUntil);
+          if (due <= now) return void to.write(d);
+          heldUntil = due;
+          setTimeout(() => !to.destroyed && !this.isCut && to.write(d), due - now);
+        });
+      };
+      pipe(client, upstream);
+      pipe(upstream, client);
+      const close = () => {
+        this.pairs.delete(pair);
+        client.destroy();
+        upstream.destroy();
+      };
+      for (const s of pair) {
+        s.on('close', close);
+        s.on('error', close);
+      }
+    });
+    await new Promise<void>((res, rej) => {
+      this.server!.once('error', rej);
+      this.server!.listen(port, '127.0.0.1', () => res());
+    });
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  /** A partition: existing connections drop, new ones are refused. */
+  cut(): void {
+    this.isCut = true;
+    for (const [a, b] of this.pairs) {
+      a.destroy();
+      b.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  /** A slow link: every chunk waits `ms` in each direction. */
+  delay(ms: number): void {
+    this.delayMs = ms;
+  }
+
+  heal(): void {
+    this.isCut = false;
+    this.delayMs = 0;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((res) => (this.server ? this.server.close(() => res()) : res()));
+  }
+}
