@@ -479,7 +479,8 @@ export class DistributedHerder implements Herder {
     onPause: (n: string) => this.putConnectorStatus(n, 'PAUSED'),
     onResume: (n: string) => this.putConnectorStatus(n, 'RUNNING'),
     onStop: (n: string) => this.putConnectorStatus(n, 'STOPPED'),
-    onFailure: (n: string, e: Error) => this.putConnectorStatus(n, 'FAILED', traceOf(e)),
+    // failures are "safe" writes (Kafka's putSafe): a zombie's failure does not overwrite the status the new owner wrote
+    onFailure: (n: string, e: Error) => this.putConnectorStatus(n, 'FAILED', traceOf(e), true),
     onShutdown: (n: string) => this.putConnectorStatus(n, 'UNASSIGNED', null, true),
   };
 
@@ -489,7 +490,7 @@ export class DistributedHerder implements Herder {
     onResume: (id: ConnectorTaskId) => this.putTaskStatus(id, 'RUNNING'),
     onFailure: (id: ConnectorTaskId, e: Error) => {
       this.logger.error({ err: e }, `Task ${id.connector}-${id.task} failed`);
-      this.putTaskStatus(id, 'FAILED', traceOf(e));
+      this.putTaskStatus(id, 'FAILED', traceOf(e), true);
     },
     onShutdown: (id: ConnectorTaskId) => this.putTaskStatus(id, 'UNASSIGNED', null, true),
   };
