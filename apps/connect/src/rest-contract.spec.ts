@@ -398,7 +398,12 @@ describe('connector-plugins', () => {
   test('GET /connector-plugins (connectors; ?connectorsOnly=false all types) and /{plugin}/config', async () => {
     const list = await call(follower, 'GET', '/connector-plugins');
     expect(list.status).toBe(200);
+    // the FileStream connectors and the bundled ones (connectors.ts: JDBC, Debezium PostgreSQL, Elasticsearch), sorted by class
     expect(list.body).toEqual([
+      { class: 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector', type: 'sink', version: expect.any(String) },
+      { class: 'io.confluent.connect.jdbc.JdbcSinkConnector', type: 'sink', version: expect.any(String) },
+      { class: 'io.confluent.connect.jdbc.JdbcSourceConnector', type: 'source', version: expect.any(String) },
+      { class: 'io.debezium.connector.postgresql.PostgresConnector', type: 'source', version: expect.any(String) },
       { class: 'org.apache.kafka.connect.file.FileStreamSinkConnector', type: 'sink', version: expect.any(String) },
       { class: 'org.apache.kafka.connect.file.FileStreamSourceConnector', type: 'source', version: expect.any(String) },
     ]);
