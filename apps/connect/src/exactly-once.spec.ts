@@ -188,6 +188,26 @@ async function configRecords(bootstrap: string, topic: string): Promise<Array<{ 
   }
 }
 
+/** Every record (key, value) of every partition of a topic, read_committed. */
+async function configRecordsOf(bootstrap: string, topic: string, partitions: number): Promise<Array<{ key: string; value: string | null }>> {
+  const c = new Consumer({ bootstrapServers: bootstrap, clientId: 'eos-topic-check', isolationLevel: 'read_committed' });
+  try {
+    const tps = Array.from({ length: partitions }, (_v, partition) => ({ topic, partition }));
+    c.assign(tps);
+    c.seekToBeginning();
+    const ends = await c.endOffsets(tps);
+    const out: Array<{ key: string; value: string | null }> = [];
+    const behind = async () => {
+      for (const tp of tps) if ((await c.position(tp)) < (ends.get(`${topic}\u0000${tp.partition}`) ?? 0)) return true;
+      return false;
+    };
+    while (await behind()) for (const r of await c.poll(500)) out.push({ key: r.key?.toString('utf8') ?? '', value: r.value?.toString('utf8') ?? null });
+    return out;
+  } finally {
+    await c.close();
+  }
+}
+
 /** `<connector>-<n>` values in order as numbers; throws on anything else. */
 function counts(values: string[], connector: string): number[] {
   return values.map((v) => {
@@ -307,7 +327,19 @@ test('fencing rounds and task count records on reconfiguration; connector-define
 
     // connector-defined boundaries: commit after every 7th record, abort at every 20th
     expect(
-      (await sendJson('PUT', `${w.rest}/connectors/tc/config`, { 'connector.class': 'com.example.TxnCounterSourceConnector', topic: 'tc-topic', 'transaction.boundary': 'connector', 'commit.every': '7', 'abort.every': '20', 'records.per.poll': '3', 'exactly.once.support': 'required' }))
+      (
+        await sendJson('PUT', `${w.rest}/connectors/tc/config`, {
+          'connector.class': 'com.example.TxnCounterSourceConnector',
+          topic: 'tc-topic',
+          'transaction.boundary': 'connector',
+          'commit.every': '7',
+          'abort.every': '20',
+          'records.per.poll': '3',
+          'exactly.once.support': 'required',
+          // its own offsets topic (KIP-618): created, written in the task's transactions
+          'offsets.storage.topic': 'tc-offsets',
+        })
+      )
         .status,
     ).toBe(201);
     await waitFor('connector-defined transactions committed', async () => (await hwAndLso(admin, 'tc-topic')).lso > 300, 60_000, 100);
@@ -334,8 +366,23 @@ test('fencing rounds and task count records on reconfiguration; connector-define
     // the aborted records' offsets were committed too: the stored offset is past them
     const off = (await getJson(`${w.rest}/connectors/tc/offsets`)).body as { offsets: Array<{ offset: { n: number } }> };
     expect(off.offsets[0].offset.n).toBeGreaterThanOrEqual(last);
-    const m = (await getJson(`${w.rest}/connectors/fc/tasks/0/metrics`)).body as Record<string, number>;
-    expect(m.transactionsCommitted).toBeGreaterThan(0);
+    // ... in its own offsets topic, not the worker's
+    const own = (await configRecordsOf(server.bootstrap, 'tc-offsets', 5)).filter((r) => r.key === '["tc",{"connector":"tc"}]');
+    expect(own.length).toBeGreaterThan(0);
+    expect(JSON.parse(own[own.length - 1].value!) as unknown).toEqual({ n: off.offsets[0].offset.n });
+    const workerOffsets = (await configRecordsOf(server.bootstrap, 'eos-fence-offsets', 5)).filter((r) => r.key === '["tc",{"connector":"tc"}]');
+    expect(workerOffsets.length).toBeGreaterThan(0); // the worker's topic gets them too, after each commit (secondary store)
+
+    // offsets of a stopped exactly-once connector: a fencing round first (task count 0 recorded), then a transactional write
+    expect((await sendJson('PUT', `${w.rest}/connectors/fc/stop`)).status).toBe(204);
+    await waitFor('fc stopped', async () => ((await getJson(`${w.rest}/connectors/fc/status`)).body as { tasks: unknown[] }).tasks.length === 0, 60_000, 100);
+    const altered = await sendJson('PATCH', `${w.rest}/connectors/fc/offsets`, { offsets: [{ partition: { connector: 'fc', task: 0 }, offset: { n: 5000 } }] });
+    expect(altered).toMatchObject({ status: 200, body: { message: 'The offsets for this connector have been altered successfully' } });
+    expect((await configRecords(server.bootstrap, 'eos-fence-configs')).filter((r) => r.key === 'tasks-fencing-fc').map((r) => r.value)).toEqual(['{"task-count":2}', '{"task-count":3}', '{"task-count":0}']);
+    const fcOffsets = (await getJson(`${w.rest}/connectors/fc/offsets`)).body as { offsets: Array<{ partition: { task: number }; offset: { n: number } }> };
+    expect(fcOffsets.offsets.find((o) => o.partition.task === 0)?.offset).toEqual({ n: 5000 });
+    // the leader writes the config topic with its own transactional producer
+    expect((await admin.listTransactions()).map((t) => t.transactionalId)).toContain('connect-cluster-eos-fence');
   } finally {
     admin.close();
   }

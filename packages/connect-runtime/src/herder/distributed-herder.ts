@@ -1121,16 +1121,18 @@ export class DistributedHerder implements Herder {
         followupDone = true;
       });
       await Promise.race([followup, followupFailed]);
-    })().finally(() => {
-      if (this.activeZombieFencings.get(name)?.done === done) this.activeZombieFencings.delete(name);
-    });
+    })();
     const fencing: ZombieFencing = {
       done: done.catch((e: unknown) => {
         throw e instanceof ConnectException ? e : new ConnectException('Failed to perform zombie fencing', { cause: e });
       }),
       fail: failFollowup,
     };
-    fencing.done.catch(() => undefined);
+    // done (either way): no longer active
+    const forget = (): void => {
+      if (this.activeZombieFencings.get(name) === fencing) this.activeZombieFencings.delete(name);
+    };
+    fencing.done.then(forget, forget);
     return fencing;
   }
 
