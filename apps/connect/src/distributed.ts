@@ -20,6 +20,9 @@ import {
   adminClientOptions,
   builtinPlugins,
   distributedWorkerConfig,
+  exactlyOnceSourceEnabled,
+  transactionalLeaderEnabled,
+  transactionalProducerId,
   parseProperties,
   withPrefix,
   type DistributedConfig,
@@ -87,8 +90,21 @@ export async function startDistributedFromProps(props: Record<string, string>, l
   logger.info(`REST server listening at http://${listener.host}:${port}/, advertising URL ${url}`);
 
   const base = { workerProps: props, logger };
+  // KIP-618: with exactly-once sources the offsets and config topics are read read_committed, and from
+  // `preparing` on the leader writes the config topic with a transactional producer
+  const eos = exactlyOnceSourceEnabled(config);
+  if (config.exactlyOnceSourceSupport !== 'disabled') logger.info(`Exactly-once source support: ${config.exactlyOnceSourceSupport}`);
   const offsetStore = new KafkaOffsetBackingStore(
-    { ...base, topic: config.offsetStorageTopic, topicConfigKey: 'offset.storage.topic', clientId: `${config.groupId}-offsets`, partitions: config.offsetStoragePartitions, replicationFactor: config.offsetStorageReplicationFactor, topicConfigs: topicSettings(props, 'offset.storage.') },
+    {
+      ...base,
+      topic: config.offsetStorageTopic,
+      topicConfigKey: 'offset.storage.topic',
+      clientId: `${config.groupId}-offsets`,
+      partitions: config.offsetStoragePartitions,
+      replicationFactor: config.offsetStorageReplicationFactor,
+      topicConfigs: topicSettings(props, 'offset.storage.'),
+      ...(eos ? { isolationLevel: 'read_committed' as const } : {}),
+    },
     logger,
   );
   const statusStore = new KafkaStatusBackingStore(
@@ -96,8 +112,17 @@ export async function startDistributedFromProps(props: Record<string, string>, l
     logger,
   );
   const configStore = new KafkaConfigBackingStore(
-    { ...base, topic: config.configStorageTopic, topicConfigKey: 'config.storage.topic', clientId: `${config.groupId}-configs`, replicationFactor: config.configStorageReplicationFactor, topicConfigs: topicSettings(props, 'config.storage.') },
+    {
+      ...base,
+      topic: config.configStorageTopic,
+      topicConfigKey: 'config.storage.topic',
+      clientId: `${config.groupId}-configs`,
+      replicationFactor: config.configStorageReplicationFactor,
+      topicConfigs: topicSettings(props, 'config.storage.'),
+      ...(eos ? { isolationLevel: 'read_committed' as const } : {}),
+    },
     logger,
+    { fencableTransactionalId: transactionalLeaderEnabled(config) ? transactionalProducerId(config.groupId) : null },
   );
   try {
     await offsetStore.startAsync();
@@ -109,6 +134,30 @@ export async function startDistributedFromProps(props: Record<string, string>, l
     throw e;
   }
   const worker = new Worker(workerId, config, plugins, offsetStore, logger);
+  worker.distributed = {
+    exactlyOnceSourceEnabled: eos,
+    groupId: config.groupId,
+    offsetsTopic: config.offsetStorageTopic,
+    // a connector's own offsets topic (offsets.storage.topic): created like the worker's, read read_committed
+    openOffsetStore: async (topic, clientId, clientProps) => {
+      const store = new KafkaOffsetBackingStore(
+        {
+          workerProps: clientProps,
+          logger,
+          topic,
+          topicConfigKey: 'offsets.storage.topic',
+          clientId,
+          partitions: config.offsetStoragePartitions,
+          replicationFactor: config.offsetStorageReplicationFactor,
+          topicConfigs: topicSettings(props, 'offset.storage.'),
+          isolationLevel: 'read_committed',
+        },
+        logger,
+      );
+      await store.startAsync();
+      return store;
+    },
+  };
   worker.topicTracker = (connector, task, topic) => {
     statusStore.putTopic({ topic, connector, task, discoverTimestamp: Date.now() }).catch((e: unknown) => logger.warn({ err: e }, `Failed to record topic ${topic} of ${connector}`));
   };

@@ -398,6 +398,7 @@ describe('connector-plugins', () => {
   test('GET /connector-plugins (connectors; ?connectorsOnly=false all types) and /{plugin}/config', async () => {
     const list = await call(follower, 'GET', '/connector-plugins');
     expect(list.status).toBe(200);
+    // the FileStream connectors and the bundled ones (connectors.ts: JDBC, Debezium PostgreSQL, Elasticsearch), sorted by class
     expect(list.body).toEqual([
       { class: 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector', type: 'sink', version: expect.any(String) },
       { class: 'io.confluent.connect.jdbc.JdbcSinkConnector', type: 'sink', version: expect.any(String) },

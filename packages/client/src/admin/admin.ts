@@ -1124,6 +1124,65 @@ export class Admin {
   }
 
   /**
+   * Fences the producers of these transactional ids (KIP-797,
+   * `Admin.fenceProducers`): an InitProducerId for each id, at its
+   * transaction coordinator, without a producer id or epoch, so the
+   * coordinator bumps the epoch (aborting any open transaction) and every
+   * producer still using an older epoch fails with PRODUCER_FENCED. The
+   * transaction timeout sent is `timeoutMs` (else the request timeout), as
+   * in Kafka's FenceProducersHandler. CONCURRENT_TRANSACTIONS (markers of an
+   * ending transaction still being written) and coordinator moves are
+   * retried until the deadline. Resolves with the new producer id and epoch
+   * of each id, or its error.
+   */
+  async fenceProducers(transactionalIds: readonly string[], options: CallOptions = {}): Promise<Array<{ transactionalId: string; producerId: number; producerEpoch: number; error: KafkaProtocolError | null }>> {
+    const deadline = this.deadline(options);
+    const txnTimeoutMs = options.timeoutMs ?? this.common.requestTimeoutMs;
+    const done = new Map<string, { producerId: number; producerEpoch: number; error: KafkaProtocolError | null }>();
+    let pending = [...new Set(transactionalIds)];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) {
+        const left = deadline - this.common.clock.monotonicMs();
+        if (left <= 0) break;
+        await sleep(this.common.scheduler, Math.min(left, this.common.retryBackoff.backoff(attempt - 1)));
+      }
+      const res = await this.onCoordinators<{ producerId: number; producerEpoch: number }>(
+        pending,
+        deadline,
+        async (info, ids) => {
+          const conn = this.cluster.coordinatorConnection(info);
+          const out = new Map<string, { code: number; result: { producerId: number; producerEpoch: number } }>();
+          await Promise.all(
+            ids.map(async (id) => {
+              const r = await conn.request(ApiKey.InitProducerId, () => ({ transactionalId: id, transactionTimeoutMs: txnTimeoutMs, producerId: -1n, producerEpoch: -1 }));
+              out.set(id, { code: r.errorCode, result: { producerId: Number(r.producerId), producerEpoch: r.producerEpoch } });
+            }),
+          );
+          return out;
+        },
+        CoordinatorType.Transaction,
+      );
+      const retry: string[] = [];
+      for (const id of pending) {
+        const r = res.get(id);
+        const code = r?.code ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        if ((code === ErrorCode.CONCURRENT_TRANSACTIONS || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) && this.common.clock.monotonicMs() < deadline) {
+          retry.push(id);
+          continue;
+        }
+        done.set(id, {
+          producerId: code === ErrorCode.NONE ? r!.result.producerId : -1,
+          producerEpoch: code === ErrorCode.NONE ? r!.result.producerEpoch : -1,
+          error: err(code, null, `InitProducerId request for transactionalId \`${id}\` failed`),
+        });
+      }
+      pending = retry;
+    }
+    for (const id of pending) done.set(id, { producerId: -1, producerEpoch: -1, error: new KafkaProtocolError(ErrorCode.REQUEST_TIMED_OUT, `Timed out fencing the producers of transactionalId \`${id}\``) });
+    return transactionalIds.map((transactionalId) => ({ transactionalId, ...done.get(transactionalId)! }));
+  }
+
+  /**
    * Aborts a hanging transaction on one partition (KIP-664): an ABORT marker
    * written by the partition's leader for the producer id and epoch, with the
    * coordinator epoch DescribeProducers reports (Kafka's AbortTransactionHandler).

@@ -1123,16 +1123,22 @@ export class Consumer {
     return this.listOffsets(tps, LIST_EARLIEST);
   }
 
-  async endOffsets(tps: readonly TopicPartition[]): Promise<Map<string, number>> {
-    return this.listOffsets(tps, LIST_LATEST);
+  /**
+   * The partitions' end offsets: the last stable offset for a read_committed
+   * consumer, else the high watermark. `isolationLevel` asks for the other
+   * one (Kafka Connect's KafkaBasedLog reads the high watermark of a topic it
+   * consumes read_committed, so a read to the end waits for open transactions).
+   */
+  async endOffsets(tps: readonly TopicPartition[], options: { isolationLevel?: IsolationLevel } = {}): Promise<Map<string, number>> {
+    return this.listOffsets(tps, LIST_LATEST, options.isolationLevel === undefined ? this.o.readCommitted : options.isolationLevel === 'read_committed');
   }
 
-  private async listOffsets(tps: readonly TopicPartition[], timestamp: bigint): Promise<Map<string, number>> {
+  private async listOffsets(tps: readonly TopicPartition[], timestamp: bigint, readCommitted = this.o.readCommitted): Promise<Map<string, number>> {
     await this.cluster.waitForTopics([...new Set(tps.map((t) => t.topic))], this.o.defaultApiTimeoutMs);
     const r = await listOffsetsFromLeaders(
       this.cluster,
       tps.map((tp) => ({ ...tp, timestamp })),
-      this.o.readCommitted,
+      readCommitted,
     );
     const out = new Map<string, number>();
     for (const [k, v] of r) {

@@ -189,6 +189,34 @@ describeIfBuilt('transactions against the nagare server', () => {
     expect((await drainAll(rc)).map((r) => r.value!.toString())).toEqual(['fresh']);
   });
 
+  test('Admin.fenceProducers (KIP-797): bumps the epoch of each id, aborts its open transaction, fences its producer', async () => {
+    await admin.createTopics([{ name: 'txn-fence', numPartitions: 1, replicationFactor: 1 }]);
+    const p = producer('admin-fenced');
+    await p.initTransactions();
+    p.beginTransaction();
+    await p.send({ topic: 'txn-fence', partition: 0, value: 'open-when-fenced' });
+    const before = p.producerIdAndEpoch;
+
+    const res = await admin.fenceProducers(['admin-fenced', 'never-used-id'], { timeoutMs: 30000 });
+    expect(res.map((r) => r.error)).toEqual([null, null]);
+    expect(res[0]).toMatchObject({ transactionalId: 'admin-fenced', producerId: before.producerId });
+    expect(res[0].producerEpoch).toBeGreaterThan(before.producerEpoch);
+    expect(res[1].producerEpoch).toBe(0);
+    const [d] = await admin.describeTransactions(['admin-fenced']);
+    expect(d.producerEpoch).toBe(res[0].producerEpoch);
+    expect(['Empty', 'CompleteAbort']).toContain(d.state);
+
+    const err = await p.commitTransaction().then(
+      () => null,
+      (e: Error) => e,
+    );
+    const cause = (err as Error & { cause?: unknown }).cause ?? err;
+    expect([ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.PRODUCER_FENCED]).toContain((cause as KafkaProtocolError).code);
+    const rc = consumer('g-admin-fenced', 'read_committed');
+    rc.assign([{ topic: 'txn-fence', partition: 0 }]);
+    expect(await drainAll(rc)).toEqual([]);
+  });
+
   test('state checks as the Java client makes them', async () => {
     const p = producer('checks');
     await expect(p.send({ topic: 'txn-out', value: 'x' })).rejects.toThrow("Cannot perform a 'send' before completing a call to initTransactions");

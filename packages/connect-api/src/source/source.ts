@@ -16,8 +16,43 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
-/** `ExactlyOnceSupport` (KIP-618). */
+/** `ExactlyOnceSupport` (KIP-618): whether a connector can give exactly-once semantics with a configuration. */
 export type ExactlyOnceSupport = 'SUPPORTED' | 'UNSUPPORTED';
+
+/** `ConnectorTransactionBoundaries` (KIP-618): whether a connector can define its own transaction boundaries. */
+export type ConnectorTransactionBoundaries = 'SUPPORTED' | 'UNSUPPORTED';
+
+/**
+ * `SourceTask.TransactionBoundary` (KIP-618), the values of the connector
+ * config `transaction.boundary`: a transaction per `poll()` batch (the
+ * default), per `transaction.boundary.interval.ms`, or where the connector
+ * says through its {@link TransactionContext}.
+ */
+export type TransactionBoundary = 'poll' | 'interval' | 'connector';
+export const TRANSACTION_BOUNDARY_CONFIG = 'transaction.boundary';
+export const TRANSACTION_BOUNDARY_DEFAULT: TransactionBoundary = 'poll';
+
+/**
+ * `org.apache.kafka.connect.source.TransactionContext` (KIP-618): given to
+ * the tasks of a connector configured with `transaction.boundary=connector`
+ * (`SourceTaskContext.transactionContext()`), to commit or abort the
+ * producer transaction after a record or after the next `poll()` batch.
+ * An aborted transaction's records never become visible to read_committed
+ * consumers, but its source offsets are committed (the records are not
+ * polled again); throw from `poll()` instead to have them reprocessed.
+ * Asking for both a commit and an abort of the same batch or record fails
+ * the task.
+ */
+export interface TransactionContext {
+  /** Commit after the next batch returned by `poll()` is processed. */
+  commitTransaction(): void;
+  /** Commit after `record` is processed: it is the last record of the transaction. */
+  commitTransaction(record: SourceRecord): void;
+  /** Abort after the next batch returned by `poll()` is processed. */
+  abortTransaction(): void;
+  /** Abort after `record` is processed: it is the last record of the aborted transaction. */
+  abortTransaction(record: SourceRecord): void;
+}
 
 export interface SourceConnectorContext extends ConnectorContext {
   offsetStorageReader(): OffsetStorageReader;
@@ -28,10 +63,26 @@ export abstract class SourceConnector extends Connector {
   static readonly pluginType = 'source';
   protected declare context: SourceConnectorContext;
 
-  /** KIP-618; null = unknown. */
+  /**
+   * Whether the connector can give exactly-once semantics with this
+   * configuration (KIP-618). Asked, before `start`, when a connector is
+   * created with `exactly.once.support=required` on a worker with
+   * exactly-once source support. The default, null, means the connector does
+   * not say (the preflight check then fails and names the fix).
+   */
   exactlyOnceSupport(connectorConfig: Record<string, string>): ExactlyOnceSupport | null {
     void connectorConfig;
     return null;
+  }
+
+  /**
+   * Whether the connector defines its own transaction boundaries with this
+   * configuration (KIP-618), asked when it is configured with
+   * `transaction.boundary=connector`. Default: 'UNSUPPORTED'.
+   */
+  canDefineTransactionBoundaries(connectorConfig: Record<string, string>): ConnectorTransactionBoundaries | null {
+    void connectorConfig;
+    return 'UNSUPPORTED';
   }
 
   /**
@@ -51,6 +102,12 @@ export interface SourceTaskContext {
   configs(): Record<string, string>;
   /** Offsets this connector stored before (to resume where it stopped). */
   offsetStorageReader(): OffsetStorageReader;
+  /**
+   * The transaction context (KIP-618) when the connector runs with
+   * exactly-once support and `transaction.boundary=connector`, else null.
+   * Optional so that contexts of older runtimes need not have it.
+   */
+  transactionContext?(): TransactionContext | null;
 }
 
 /** `org.apache.kafka.connect.source.SourceTask`. */

@@ -13,10 +13,13 @@ import {
   ConfigType,
   ConfigValue,
   Importance,
+  NonEmptyString,
   NonEmptyStringWithoutControlChars,
   Range,
+  type TransactionBoundary,
   type ConfigKey,
   type Connector,
+  type SourceConnector,
 } from '@nagare/connect-api';
 import type { OverridePolicy } from './worker-config';
 import type { PluginDesc, Plugins } from '../plugins/plugins';
@@ -54,6 +57,47 @@ const TRANSFORMS_GROUP = 'Transforms';
 const PREDICATES_GROUP = 'Predicates';
 const ERROR_GROUP = 'Error Handling';
 const TOPIC_CREATION_GROUP = 'Topic Creation';
+const EXACTLY_ONCE_SUPPORT_GROUP = 'Exactly Once Support';
+const OFFSETS_TOPIC_GROUP = 'offsets.topic';
+
+export const EXACTLY_ONCE_SUPPORT_CONFIG = 'exactly.once.support';
+export const TRANSACTION_BOUNDARY_CONFIG = 'transaction.boundary';
+export const TRANSACTION_BOUNDARY_INTERVAL_CONFIG = 'transaction.boundary.interval.ms';
+export const OFFSETS_TOPIC_CONFIG = 'offsets.storage.topic';
+
+/** `transaction.boundary.interval.ms`: null (unset) or at least 0 (Kafka's LambdaValidator around Range.atLeast(0)). */
+const NULL_OR_AT_LEAST_ZERO = {
+  ensureValid(name: string, v: unknown): void {
+    if (v === null || v === undefined) return;
+    Range.atLeast(0).ensureValid(name, v);
+  },
+  toString(): string {
+    return '[0,...]';
+  },
+};
+
+/** The exactly-once settings of a source connector's config (`SourceConnectorConfig`), parsed. */
+export interface SourceExactlyOnceConfig {
+  exactlyOnceSupport: 'requested' | 'required';
+  transactionBoundary: TransactionBoundary;
+  /** null: the worker's offset.flush.interval.ms. */
+  transactionBoundaryIntervalMs: number | null;
+  /** null: the worker's offset.storage.topic. */
+  offsetsTopic: string | null;
+}
+
+export function sourceExactlyOnceConfig(props: Readonly<Record<string, string>>): SourceExactlyOnceConfig {
+  const eos = (props[EXACTLY_ONCE_SUPPORT_CONFIG] ?? 'requested').trim().toLowerCase();
+  const boundary = (props[TRANSACTION_BOUNDARY_CONFIG] ?? 'poll').trim().toLowerCase();
+  const interval = props[TRANSACTION_BOUNDARY_INTERVAL_CONFIG];
+  const topic = props[OFFSETS_TOPIC_CONFIG];
+  return {
+    exactlyOnceSupport: eos === 'required' ? 'required' : 'requested',
+    transactionBoundary: boundary === 'interval' || boundary === 'connector' ? boundary : 'poll',
+    transactionBoundaryIntervalMs: interval === undefined || interval.trim() === '' ? null : Number(interval.trim()),
+    offsetsTopic: topic === undefined || topic.trim() === '' ? null : topic.trim(),
+  };
+}
 
 function def(d: ConfigDef, name: string, type: ConfigType, defaultValue: unknown, importance: Importance, documentation: string, group: string, order: number, validator: unknown = null): void {
   d.define({ name, type, defaultValue, importance, documentation, group, orderInGroup: order, displayName: name, validator: validator as never });
@@ -87,10 +131,52 @@ export function connectorConfigDef(kind: 'source' | 'sink' | null): ConfigDef {
     def(d, 'errors.deadletterqueue.context.headers.enable', ConfigType.BOOLEAN, false, Importance.MEDIUM, 'If true, add headers containing error context to the messages written to the dead letter queue.', ERROR_GROUP, ++o);
   }
   if (kind === 'source') {
+    // SourceConnectorConfig.configDef(): one order counter runs over the topic creation and exactly-once groups
     def(d, 'topic.creation.groups', ConfigType.LIST, '', Importance.LOW, 'Groups of configurations for topics created by source connectors', TOPIC_CREATION_GROUP, 1);
-    def(d, 'exactly.once.support', ConfigType.STRING, 'requested', Importance.MEDIUM, 'Permitted values are requested, required.', COMMON_GROUP, 9, CaseInsensitiveValidString.in('requested', 'required'));
-    def(d, 'transaction.boundary', ConfigType.STRING, 'poll', Importance.MEDIUM, 'Permitted values are: poll, interval, connector.', COMMON_GROUP, 10, CaseInsensitiveValidString.in('poll', 'interval', 'connector'));
-    def(d, 'offsets.storage.topic', ConfigType.STRING, null, Importance.LOW, 'The name of a separate offsets topic to use for this connector.', COMMON_GROUP, 12);
+    def(
+      d,
+      EXACTLY_ONCE_SUPPORT_CONFIG,
+      ConfigType.STRING,
+      'requested',
+      Importance.MEDIUM,
+      'Permitted values are requested, required. With "required" the connector is checked, before it is created, to provide exactly-once semantics with its configuration (and the worker must have exactly-once source support enabled); use "requested" for connectors that do not say whether they do.',
+      EXACTLY_ONCE_SUPPORT_GROUP,
+      2,
+      CaseInsensitiveValidString.in('requested', 'required'),
+    );
+    def(
+      d,
+      TRANSACTION_BOUNDARY_CONFIG,
+      ConfigType.STRING,
+      'poll',
+      Importance.MEDIUM,
+      "Permitted values are: poll, interval, connector. 'poll' commits a producer transaction for every batch a task returns from poll(); 'interval' commits every transaction.boundary.interval.ms; 'connector' lets the connector define the boundaries (only connectors that can do so accept it).",
+      EXACTLY_ONCE_SUPPORT_GROUP,
+      3,
+      CaseInsensitiveValidString.in('poll', 'interval', 'connector'),
+    );
+    def(
+      d,
+      TRANSACTION_BOUNDARY_INTERVAL_CONFIG,
+      ConfigType.LONG,
+      null,
+      Importance.LOW,
+      "With transaction.boundary=interval, how often tasks commit their producer transaction. Unset: the worker's offset.flush.interval.ms. Ignored for other transaction boundaries.",
+      EXACTLY_ONCE_SUPPORT_GROUP,
+      4,
+      NULL_OR_AT_LEAST_ZERO,
+    );
+    def(
+      d,
+      OFFSETS_TOPIC_CONFIG,
+      ConfigType.STRING,
+      null,
+      Importance.LOW,
+      "A separate offsets topic for this connector (created if missing); unset or empty: the worker's offset.storage.topic. Distributed mode only.",
+      OFFSETS_TOPIC_GROUP,
+      1,
+      new NonEmptyString(),
+    );
   }
   return d;
 }
@@ -150,7 +236,76 @@ export interface ValidationResult {
  * the connector class (null when connector.class is unknown: then only the
  * framework keys are checked and connector.class carries the error).
  */
-export function validateConnectorConfig(props: Record<string, string>, plugins: Plugins, policy: OverridePolicy): ValidationResult {
+export interface DistributedValidation {
+  /** The worker's `group.id` (a sink's consumer group may not be it). */
+  workerGroupId: string;
+  /** `exactly.once.source.support=enabled` on this worker. */
+  exactlyOnceSourceEnabled: boolean;
+  /** Where a failed connector hook is logged. */
+  onHookError?: (what: string, e: unknown) => void;
+}
+
+/** Kafka's "An unexpected error occurred during validation" text for a connector hook that threw. */
+function unexpectedValidationError(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m && m.trim() !== '' ? `An unexpected error occurred during validation: ${m.trim()}` : 'An unexpected error occurred during validation; please see the worker logs for more details.';
+}
+
+/**
+ * `DistributedHerder.validateSourceConnectorConfig` / `validateSinkConnectorConfig`:
+ * the KIP-618 preflight checks of `exactly.once.support=required` and
+ * `transaction.boundary=connector`, and the sink consumer group check.
+ */
+function distributedChecks(kind: 'source' | 'sink', props: Record<string, string>, values: Map<string, ConfigValue>, connector: Connector, dv: DistributedValidation): void {
+  if (kind === 'sink') {
+    const overrideKey = 'consumer.override.group.id';
+    if (props[overrideKey] !== undefined) {
+      const group = props[overrideKey];
+      let cv = values.get(overrideKey);
+      if (!cv) values.set(overrideKey, (cv = new ConfigValue(overrideKey, group)));
+      if (group === dv.workerGroupId) cv.addErrorMessage(`Consumer group ${group} conflicts with Connect worker group ${dv.workerGroupId}`);
+    } else {
+      const name = values.get('name');
+      if (name && `connect-${String(name.value)}` === dv.workerGroupId) name.addErrorMessage(`Consumer group for sink connector named ${String(name.value)} conflicts with Connect worker group ${dv.workerGroupId}`);
+    }
+    return;
+  }
+  const source = connector as SourceConnector;
+  const eos = values.get(EXACTLY_ONCE_SUPPORT_CONFIG);
+  if (eos && eos.errorMessages.length === 0 && String(eos.value).trim().toLowerCase() === 'required') {
+    if (!dv.exactlyOnceSourceEnabled) eos.addErrorMessage('This worker does not have exactly-once source support enabled.');
+    try {
+      const support = typeof source.exactlyOnceSupport === 'function' ? source.exactlyOnceSupport({ ...props }) : null;
+      if (support === null || support === undefined) {
+        eos.addErrorMessage(
+          'The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value "requested" for this property (which will disable this preflight check and allow the connector to be created).',
+        );
+      } else if (support === 'UNSUPPORTED') eos.addErrorMessage('The connector does not support exactly-once semantics with the provided configuration.');
+      else if (support !== 'SUPPORTED') throw new Error(`Unexpected value returned from SourceConnector::exactlyOnceSupport: ${String(support)}`);
+    } catch (e) {
+      dv.onHookError?.('Failed while validating connector support for exactly-once semantics', e);
+      eos.addErrorMessage(unexpectedValidationError(e));
+    }
+  }
+  const boundary = values.get(TRANSACTION_BOUNDARY_CONFIG);
+  if (boundary && boundary.errorMessages.length === 0 && String(boundary.value).trim().toLowerCase() === 'connector') {
+    try {
+      const can = typeof source.canDefineTransactionBoundaries === 'function' ? source.canDefineTransactionBoundaries({ ...props }) : 'UNSUPPORTED';
+      if (can === null || can === undefined) {
+        boundary.addErrorMessage(
+          "This connector has returned a null value from its canDefineTransactionBoundaries method, which is not permitted. The connector will be treated as if it cannot define its own transaction boundaries, and cannot be configured with 'transaction.boundary' set to 'connector'.",
+        );
+      } else if (can !== 'SUPPORTED') {
+        boundary.addErrorMessage('The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.');
+      }
+    } catch (e) {
+      dv.onHookError?.('Failed while validating connector support for defining its own transaction boundaries', e);
+      boundary.addErrorMessage(unexpectedValidationError(e));
+    }
+  }
+}
+
+export function validateConnectorConfig(props: Record<string, string>, plugins: Plugins, policy: OverridePolicy, distributed?: DistributedValidation): ValidationResult {
   const cls = props['connector.class'];
   // AbstractHerder.validateConnectorConfig instantiates the connector first: an unknown class is
   // Plugins' ConnectException (a 500 through the REST API), not a validation error
@@ -254,6 +409,15 @@ export function validateConnectorConfig(props: Record<string, string>, plugins: 
     }
   }
 
+  // the distributed herder's own checks (KIP-618 preflight, sink group id)
+  if (desc && distributed && kind !== null) {
+    try {
+      distributedChecks(kind, props, values, new desc.ctor() as Connector, distributed);
+    } catch {
+      // a connector that cannot be instantiated is reported below
+    }
+  }
+
   // the connector's own validation
   if (desc) {
     try {
@@ -270,7 +434,11 @@ export function validateConnectorConfig(props: Record<string, string>, plugins: 
       values.get('connector.class')!.addErrorMessage(`Invalid value ${cls} for configuration connector.class: ${(e as Error).message}`);
     }
   }
-  for (const cv of clientOverrideErrors(props, policy)) values.set(cv.name, cv);
+  for (const cv of clientOverrideErrors(props, policy)) {
+    const prev = values.get(cv.name);
+    if (prev) for (const m of cv.errorMessages) prev.addErrorMessage(m);
+    else values.set(cv.name, cv);
+  }
 
   const keys = new Map<string, ConfigKey>(d.configKeys());
   if (desc) {

@@ -31,7 +31,36 @@ export interface DistributedConfig extends WorkerConfig {
   interWorkerVerificationAlgorithms: string[];
   topicTrackingEnable: boolean;
   topicTrackingAllowReset: boolean;
-  exactlyOnceSourceSupport: 'disabled' | 'preparing' | 'enabled';
+  /** `exactly.once.source.support` (KIP-618). */
+  exactlyOnceSourceSupport: ExactlyOnceSourceSupport;
+}
+
+/**
+ * `exactly.once.source.support`: `enabled` runs source tasks with
+ * transactional producers and fences zombies; `preparing` (the step of a
+ * rolling upgrade) only makes the leader write the config topic with a
+ * transactional producer, as `enabled` does; `disabled` neither.
+ */
+export type ExactlyOnceSourceSupport = 'disabled' | 'preparing' | 'enabled';
+
+/** Whether source tasks run exactly-once (`DistributedConfig.exactlyOnceSourceEnabled`). */
+export function exactlyOnceSourceEnabled(c: Pick<DistributedConfig, 'exactlyOnceSourceSupport'>): boolean {
+  return c.exactlyOnceSourceSupport === 'enabled';
+}
+
+/** Whether the leader writes the config topic with a transactional ("fencable") producer (`transactionalLeaderEnabled`). */
+export function transactionalLeaderEnabled(c: Pick<DistributedConfig, 'exactlyOnceSourceSupport'>): boolean {
+  return c.exactlyOnceSourceSupport !== 'disabled';
+}
+
+/** The transactional id of the leader's config-topic producer (`DistributedConfig.transactionalProducerId`). */
+export function transactionalProducerId(groupId: string): string {
+  return `connect-cluster-${groupId}`;
+}
+
+/** The transactional id of an exactly-once source task's producer (`Worker.taskTransactionalId`). */
+export function taskTransactionalId(groupId: string, connector: string, task: number): string {
+  return `${groupId}-${connector}-${task}`;
 }
 
 const HMAC_ALGORITHMS = ['HmacSHA1', 'HmacSHA224', 'HmacSHA256', 'HmacSHA384', 'HmacSHA512', 'HmacMD5'];
@@ -62,10 +91,9 @@ export function distributedWorkerConfig(props: Readonly<Record<string, string>>)
   const keySizeRaw = props['inter.worker.key.size'];
   const sessionTimeoutMs = longConfig(props, 'session.timeout.ms', 10000, 0);
   const heartbeatIntervalMs = longConfig(props, 'heartbeat.interval.ms', 3000, 0);
-  const eos = (props['exactly.once.source.support'] ?? 'disabled').trim().toLowerCase();
-  if (!['disabled', 'preparing', 'enabled'].includes(eos)) throw new ConfigException('exactly.once.source.support', eos, 'String must be one of (case insensitive): DISABLED, ENABLED, PREPARING');
-  // a valid Kafka setting this release cannot honour: refuse it rather than run without the guarantee
-  if (eos !== 'disabled') throw new ConfigException('exactly.once.source.support', eos, 'exactly-once source support (KIP-618) is not available in this release of nagare; set exactly.once.source.support=disabled');
+  // ConfigDef.ValidString.in(enumOptions(ExactlyOnceSourceSupport.class)): case-sensitive, lower case
+  const eos = (props['exactly.once.source.support'] ?? 'disabled').trim();
+  if (!['disabled', 'preparing', 'enabled'].includes(eos)) throw new ConfigException('exactly.once.source.support', eos, 'String must be one of: disabled, preparing, enabled');
   return {
     ...base,
     offsetFlushIntervalMs: longConfig(props, 'offset.flush.interval.ms', 60000, 0),
@@ -92,6 +120,6 @@ export function distributedWorkerConfig(props: Readonly<Record<string, string>>)
     interWorkerVerificationAlgorithms: verification,
     topicTrackingEnable: boolConfig(props, 'topic.tracking.enable', true),
     topicTrackingAllowReset: boolConfig(props, 'topic.tracking.allow.reset', true),
-    exactlyOnceSourceSupport: eos as 'disabled',
+    exactlyOnceSourceSupport: eos as ExactlyOnceSourceSupport,
   };
 }

@@ -38,15 +38,16 @@ import {
   type ConnectAssignment,
   type WorkerState,
 } from '../distributed/connect-protocol';
-import type { DistributedConfig } from '../distributed/distributed-config';
+import { exactlyOnceSourceEnabled, type DistributedConfig } from '../distributed/distributed-config';
 import { generateSessionKey, signedHeaders, verifySignature } from '../distributed/request-signature';
 import type { Plugins } from '../plugins/plugins';
-import { ClusterConfigState, type KafkaConfigBackingStore, type RestartRequest, type SessionKey } from '../storage/kafka-config-store';
+import { ClusterConfigState, PrivilegedWriteException, type KafkaConfigBackingStore, type RestartRequest, type SessionKey } from '../storage/kafka-config-store';
 import type { KafkaOffsetBackingStore } from '../storage/kafka-offset-store';
 import type { KafkaStatusBackingStore } from '../storage/kafka-status-store';
 import { commonClientOptions } from '../util/client-config';
 import type { LoggerLevels } from '../util/logger-levels';
-import type { Worker } from '../worker/worker';
+import type { ExactlyOnceTaskChecks, Worker } from '../worker/worker';
+import { ExactlyOnceWorkerSourceTask } from '../worker/exactly-once-worker-source-task';
 import { AlreadyExistsException, BadRequestLike, ConnectRestException, NotAssignedException, NotLeaderException, RebalanceNeededException } from './errors';
 import type { ConnectorOffsets, Herder, LoggerLevel, TaskStateInfo } from './herder';
 import { traceOf, type ConnectorInfo, type ConnectorStateInfo, type ConnectorTaskId, type State, type TargetState, type TaskInfo } from './status';
@@ -75,6 +76,20 @@ interface Request {
 }
 
 const ids = (cs: Iterable<ConnectorTaskId>): string[] => [...cs].map(taskKey);
+
+/** Kafka's CONFIG_TOPIC_WRITE_PRIVILEGES_BACKOFF_MS. */
+const CONFIG_TOPIC_WRITE_PRIVILEGES_BACKOFF_MS = 250;
+
+/**
+ * An active zombie fencing (Kafka's `DistributedHerder.ZombieFencing`): the
+ * producers of the last recorded task count fenced through the admin client,
+ * then (in the herder loop) a task count record for the current tasks.
+ * Callers wait on `done`; `fail` ends it early (new task configs arrived).
+ */
+interface ZombieFencing {
+  done: Promise<void>;
+  fail(e: Error): void;
+}
 
 export class DistributedHerder implements Herder {
   readonly workerId: string;
@@ -121,6 +136,10 @@ export class DistributedHerder implements Herder {
   private loopDone: Promise<void> = Promise.resolve();
   private ready = false;
   private sessionKey: SessionKey | null = null;
+  /** The leader's last privileged write to the config topic failed (a newer leader may have fenced it): claim again or give up. */
+  private fencedFromConfigTopic = false;
+  /** KIP-618: the zombie fencings in progress, by connector (the leader's). */
+  private readonly activeZombieFencings = new Map<string, ZombieFencing>();
 
   constructor(private readonly o: DistributedHerderOptions) {
     this.config = o.config;
@@ -146,9 +165,11 @@ export class DistributedHerder implements Herder {
     this.o.configStore.listener = {
       onConnectorConfigUpdate: (c) => this.onConfigUpdate(c, false),
       onConnectorConfigRemove: (c) => this.onConfigUpdate(c, true),
-      onTaskConfigUpdate: () => {
+      onTaskConfigUpdate: (tasks) => {
         this.needsReconfigRebalance = true;
         this.configChanged = true;
+        // a fencing for the previous task configs must not write a task count record for the new ones
+        for (const c of new Set(tasks.map((t) => t.connector))) this.activeZombieFencings.get(c)?.fail(new ConnectRestException(409, 'Failed to complete zombie fencing because a new set of task configs was generated'));
         this.wakeup();
       },
       onConnectorTargetStateChange: () => {
@@ -247,6 +268,20 @@ export class DistributedHerder implements Herder {
       await this.failQueuedRequestsIfRejoining();
       if (!this.stopping) await this.waitForWork(100);
       return;
+    }
+    if (this.fencedFromConfigTopic) {
+      if (this.leader) {
+        // fenced out, perhaps by a zombie leader: claim the config topic again
+        try {
+          this.logger.debug('Reclaiming write privileges for config topic after being fenced out');
+          await this.o.configStore.claimWritePrivileges();
+          this.fencedFromConfigTopic = false;
+        } catch (e) {
+          this.logger.warn({ err: e }, 'Unable to claim write privileges for config topic. Will backoff and possibly retry if still the leader');
+          await this.waitForWork(CONFIG_TOPIC_WRITE_PRIVILEGES_BACKOFF_MS);
+          return;
+        }
+      } else this.fencedFromConfigTopic = false; // a new leader was elected: it is the writer now
     }
     if (this.configChanged) {
       this.configChanged = false;
@@ -409,6 +444,15 @@ export class DistributedHerder implements Herder {
     }
     this.scheduledRejoinAt = a.delay > 0 ? Date.now() + a.delay : 0;
     this.lastCompletedGeneration = generation;
+    if (leader && this.o.configStore.usesFencableWriter) {
+      // as the leader this worker is the config topic's writer (connector configs, session keys, task count records)
+      try {
+        await this.o.configStore.claimWritePrivileges();
+      } catch (e) {
+        this.fencedFromConfigTopic = true;
+        this.logger.error({ err: e }, 'Unable to claim write privileges for config topic after being elected leader during rebalance');
+      }
+    }
     this.rebalanceResolved = true;
     this.logger.info(
       `Joined group at generation ${generation} as ${leader ? 'the leader' : 'a follower'} (leader ${a.leaderUrl}): assigned connectors ${JSON.stringify([...this.assignedConnectors])}, tasks ${JSON.stringify(ids(this.assignedTasks.values()).map((k) => k.replace('\u0000', '-')))}${a.delay > 0 ? `, rebalance scheduled in ${a.delay} ms` : ''}`,
@@ -435,7 +479,8 @@ export class DistributedHerder implements Herder {
     onPause: (n: string) => this.putConnectorStatus(n, 'PAUSED'),
     onResume: (n: string) => this.putConnectorStatus(n, 'RUNNING'),
     onStop: (n: string) => this.putConnectorStatus(n, 'STOPPED'),
-    onFailure: (n: string, e: Error) => this.putConnectorStatus(n, 'FAILED', traceOf(e)),
+    // failures are "safe" writes (Kafka's putSafe): a zombie's failure does not overwrite the status the new owner wrote
+    onFailure: (n: string, e: Error) => this.putConnectorStatus(n, 'FAILED', traceOf(e), true),
     onShutdown: (n: string) => this.putConnectorStatus(n, 'UNASSIGNED', null, true),
   };
 
@@ -445,7 +490,7 @@ export class DistributedHerder implements Herder {
     onResume: (id: ConnectorTaskId) => this.putTaskStatus(id, 'RUNNING'),
     onFailure: (id: ConnectorTaskId, e: Error) => {
       this.logger.error({ err: e }, `Task ${id.connector}-${id.task} failed`);
-      this.putTaskStatus(id, 'FAILED', traceOf(e));
+      this.putTaskStatus(id, 'FAILED', traceOf(e), true);
     },
     onShutdown: (id: ConnectorTaskId) => this.putTaskStatus(id, 'UNASSIGNED', null, true),
   };
@@ -556,7 +601,7 @@ export class DistributedHerder implements Herder {
       if (taskConfig === undefined || target === undefined || target === 'STOPPED') continue;
       this.runningTasks.set(k, { id, config: JSON.stringify(taskConfig), target });
       this.putTaskStatus(id, 'UNASSIGNED');
-      const ok = await this.worker.startTask(id, cs.connectorConfig(id.connector)!, taskConfig, this.taskListener, target === 'PAUSED' ? 'PAUSED' : 'STARTED');
+      const ok = await this.worker.startTask(id, cs.connectorConfig(id.connector)!, taskConfig, this.taskListener, target === 'PAUSED' ? 'PAUSED' : 'STARTED', this.exactlyOnceChecks(id));
       if (!ok) this.logger.error(`Failed to start task ${id.connector}-${id.task}`);
     }
   }
@@ -632,7 +677,7 @@ export class DistributedHerder implements Herder {
 
   private async writeTaskConfigs(name: string, configs: ReadonlyArray<Record<string, string>>): Promise<void> {
     if (this.configState.targetState(name) === 'STOPPED' && configs.length > 0) throw new BadRequestLike(`Cannot submit non-empty set of task configs for stopped connector ${name}`);
-    await this.o.configStore.putTaskConfigs(name, configs);
+    await this.writeToConfigTopicAsLeader(() => this.o.configStore.putTaskConfigs(name, configs));
   }
 
   private async sendTaskConfigsToLeader(name: string, configs: Array<Record<string, string>>): Promise<void> {
@@ -654,7 +699,7 @@ export class DistributedHerder implements Herder {
     if (!expired) return;
     this.logger.info('Distributing new session key');
     const key = generateSessionKey(this.config.interWorkerKeyGenerationAlgorithm, this.config.interWorkerKeySize, now);
-    await this.o.configStore.putSessionKey(key);
+    await this.writeToConfigTopicAsLeader(() => this.o.configStore.putSessionKey(key));
     this.sessionKey = key;
   }
 
@@ -696,6 +741,23 @@ export class DistributedHerder implements Herder {
       } catch (e) {
         r.reject(e);
       }
+    }
+  }
+
+  /**
+   * A write only the leader makes (`writeToConfigTopicAsLeader`): if its
+   * fencable producer was fenced, note it (the loop claims the topic again
+   * while this worker leads) and fail the request as Kafka does.
+   */
+  private async writeToConfigTopicAsLeader(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (e) {
+      if (!(e instanceof PrivilegedWriteException)) throw e;
+      this.logger.warn({ err: e }, 'Failed to write to config topic as leader; will rejoin group if necessary and, if still leader, attempt to reclaim write privileges for the config topic');
+      this.fencedFromConfigTopic = true;
+      this.wakeup();
+      throw new ConnectException('Failed to write to config topic; this may be due to a transient error and the request can be safely retried', { cause: e });
     }
   }
 
@@ -762,11 +824,21 @@ export class DistributedHerder implements Herder {
     const t = this.worker.task(id);
     if (!t) return null;
     const m = (t as unknown as { pipeline: { operator: { metrics: Record<string, number> } } }).pipeline.operator.metrics;
-    return { ...t.metrics, ...m };
+    const txn = t instanceof ExactlyOnceWorkerSourceTask ? t.transactionMetrics : {};
+    return { ...t.metrics, ...m, ...txn };
   }
 
   validate(props: Record<string, string>): ConfigInfos {
-    return validateConnectorConfig(props, this.plugins, this.config.clientConfigOverridePolicy).infos;
+    return this.validateConfig(props).infos;
+  }
+
+  /** `validateConnectorConfig` with the distributed herder's checks (KIP-618 preflight, the sink group id). */
+  private validateConfig(props: Record<string, string>): ReturnType<typeof validateConnectorConfig> {
+    return validateConnectorConfig(props, this.plugins, this.config.clientConfigOverridePolicy, {
+      workerGroupId: this.config.groupId,
+      exactlyOnceSourceEnabled: exactlyOnceSourceEnabled(this.config),
+      onHookError: (what, e) => this.logger.error({ err: e }, what),
+    });
   }
 
   async offsets(name: string): Promise<ConnectorOffsets> {
@@ -804,13 +876,13 @@ export class DistributedHerder implements Herder {
   putConnectorConfig(name: string, props: Record<string, string>, allowReplace: boolean, initialState?: TargetState): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.addRequest(async () => {
       if (!props['connector.class']) throw new BadRequestLike(`Connector config ${javaMapString(props)} contains no connector type`);
-      const v = validateConnectorConfig(props, this.plugins, this.config.clientConfigOverridePolicy);
+      const v = this.validateConfig(props);
       if (v.infos.error_count > 0) throw new BadRequestLike(invalidConfigMessage(v));
       this.requireLeader('Only the leader can set connector configs.');
       await this.refreshConfig();
       const exists = this.configState.contains(name);
       if (exists && !allowReplace) throw new AlreadyExistsException(`Connector ${name} already exists`);
-      await this.o.configStore.putConnectorConfig(name, props, exists ? null : (initialState ?? null));
+      await this.writeToConfigTopicAsLeader(() => this.o.configStore.putConnectorConfig(name, props, exists ? null : (initialState ?? null)));
       await this.refreshConfig();
       return { created: !exists, info: { name, config: { ...props }, tasks: this.configState.tasks(name), type: this.worker.connectorType(props['connector.class']) } };
     });
@@ -827,9 +899,9 @@ export class DistributedHerder implements Herder {
         else current[k] = v;
       }
       if (current.name !== undefined && current.name !== name) throw new BadRequestLike(`Connector name configuration (${current.name}) doesn't match connector name in the URL (${name})`);
-      const v = validateConnectorConfig(current, this.plugins, this.config.clientConfigOverridePolicy);
+      const v = this.validateConfig(current);
       if (v.infos.error_count > 0) throw new BadRequestLike(invalidConfigMessage(v));
-      await this.o.configStore.putConnectorConfig(name, current, null);
+      await this.writeToConfigTopicAsLeader(() => this.o.configStore.putConnectorConfig(name, current, null));
       await this.refreshConfig();
       return { name, config: current, tasks: this.configState.tasks(name), type: this.worker.connectorType(current['connector.class']) };
     });
@@ -841,7 +913,7 @@ export class DistributedHerder implements Herder {
       await this.refreshConfig();
       if (!this.configState.contains(name)) throw new NotFoundException(`Connector ${name} not found`);
       const taskCount = this.configState.taskCount(name);
-      await this.o.configStore.removeConnectorConfig(name);
+      await this.writeToConfigTopicAsLeader(() => this.o.configStore.removeConnectorConfig(name));
       await this.o.statusStore.deleteConnector(name, taskCount).catch((e: unknown) => this.logger.warn({ err: e }, `Failed to delete the statuses of ${name}`));
       await this.refreshConfig();
     });
@@ -854,7 +926,7 @@ export class DistributedHerder implements Herder {
       if (!this.configState.contains(name)) throw new NotFoundException(target === 'STOPPED' ? `Unknown connector ${name}` : `Connector ${name} not found`);
       if (target === 'STOPPED') {
         // the leader writes an empty task-config set, then the target state (KIP-875)
-        await this.o.configStore.putTaskConfigs(name, []);
+        await this.writeToConfigTopicAsLeader(() => this.o.configStore.putTaskConfigs(name, []));
       }
       await this.o.configStore.putTargetState(name, target);
       await this.refreshConfig();
@@ -904,7 +976,7 @@ export class DistributedHerder implements Herder {
       }
       const restartConnector = !onlyFailed || status.connector.state === 'FAILED';
       const tasks = includeTasks ? status.tasks.filter((t) => !onlyFailed || t.state === 'FAILED').map((t) => t.id) : [];
-      if (restartConnector || tasks.length > 0) await this.o.configStore.putRestartRequest({ connector: name, includeTasks, onlyFailed });
+      if (restartConnector || tasks.length > 0) await this.writeToConfigTopicAsLeader(() => this.o.configStore.putRestartRequest({ connector: name, includeTasks, onlyFailed }));
       const out: ConnectorStateInfo = JSON.parse(JSON.stringify(status)) as ConnectorStateInfo;
       if (restartConnector) out.connector.state = 'RESTARTING';
       for (const t of out.tasks) if (tasks.includes(t.id)) t.state = 'RESTARTING';
@@ -922,20 +994,40 @@ export class DistributedHerder implements Herder {
   }
 
   alterOffsets(name: string, offsets: ConnectorOffsets['offsets']): Promise<string> {
+    return this.modifyConnectorOffsets(name, offsets);
+  }
+
+  resetOffsets(name: string): Promise<string> {
+    return this.modifyConnectorOffsets(name, null);
+  }
+
+  /**
+   * KIP-875 offsets changes (the leader's). With exactly-once source support
+   * a round of zombie fencing comes first (KIP-618), so no task of an older
+   * generation can write offsets over the new ones; the checks run again after it.
+   */
+  private async modifyConnectorOffsets(name: string, offsets: ConnectorOffsets['offsets'] | null): Promise<string> {
+    const fencing = await this.addRequest(async () => {
+      this.requireLeader('Only the leader can process external offsets modification requests');
+      await this.refreshConfig();
+      this.modifyOffsetsChecks(name);
+      if (!(exactlyOnceSourceEnabled(this.config) && this.connectorType(name) === 'source')) return null;
+      this.logger.debug(`Performing a round of zombie fencing before modifying offsets for source connector ${name} with exactly-once support enabled.`);
+      return this.doFenceZombieSourceTasks(name);
+    });
+    if (fencing) {
+      try {
+        await fencing.done;
+      } catch (e) {
+        this.logger.error({ err: e }, 'Failed to perform zombie fencing for source connector prior to modifying offsets');
+        throw new ConnectException('Failed to perform zombie fencing for source connector prior to modifying offsets', { cause: e });
+      }
+    }
     return this.addRequest(async () => {
       this.requireLeader('Only the leader can process external offsets modification requests');
       await this.refreshConfig();
       const config = this.modifyOffsetsChecks(name);
       return this.worker.modifyConnectorOffsets(name, config, offsets);
-    });
-  }
-
-  resetOffsets(name: string): Promise<string> {
-    return this.addRequest(async () => {
-      this.requireLeader('Only the leader can process external offsets modification requests');
-      await this.refreshConfig();
-      const config = this.modifyOffsetsChecks(name);
-      return this.worker.modifyConnectorOffsets(name, config, null);
     });
   }
 
@@ -949,12 +1041,150 @@ export class DistributedHerder implements Herder {
     });
   }
 
-  /** `PUT /connectors/{c}/fence` (KIP-618): without exactly-once source support there is nothing to fence. */
+  /**
+   * `PUT /connectors/{c}/fence` (KIP-618): another worker asks the leader for
+   * a round of zombie fencing before it starts exactly-once source tasks.
+   */
   async fenceZombies(name: string, sig: { key: string | undefined; algorithm: string | undefined; body: Buffer }): Promise<void> {
     if (this.protocolVersion >= CONNECT_PROTOCOL_V2) verifySignature(sig, this.sessionKey, this.config.interWorkerVerificationAlgorithms);
+    await this.fenceZombieSourceTasks(name);
+  }
+
+  /** A round of zombie fencing, run by this worker as the leader (NotLeaderException otherwise). */
+  private async fenceZombieSourceTasks(name: string): Promise<void> {
+    const { done } = await this.addRequest(() => this.doFenceZombieSourceTasks(name));
+    await done;
+  }
+
+  /**
+   * `doFenceZombieSourceTasks` (in the herder loop): when task configs were
+   * written after the last task count record, fence the producers of the
+   * recorded task count (unless both it and the new count are 1: the new
+   * task's own initTransactions fences the old one) and then record the new
+   * count; with no record yet only the count is written (no exactly-once
+   * producer ran before). The fencing itself runs outside the loop; the
+   * result's `done` settles when it and its record are complete.
+   */
+  private async doFenceZombieSourceTasks(name: string): Promise<{ done: Promise<void> }> {
+    if (!this.leader) throw new NotLeaderException('Only the leader may perform zombie fencing.', this.leaderUrlValue);
     if (!this.configState.contains(name)) throw new NotFoundException(`Connector ${name} not found`);
     if (this.connectorType(name) !== 'source') throw new BadRequestLike(`Connector ${name} is not a source connector`);
-    throw new ConnectRestException(400, 'Exactly-once source support is disabled on this cluster (exactly.once.source.support=disabled)');
+    try {
+      await this.refreshConfig();
+    } catch (e) {
+      throw new ConnectException('Failed to read to end of config topic before performing zombie fencing', { cause: e });
+    }
+    const cs = this.configState;
+    const taskCount = cs.taskCount(name);
+    const taskCountRecord = cs.taskCountRecord(name);
+    if (cs.pendingFencing(name) && taskCountRecord !== undefined && (taskCountRecord !== 1 || taskCount !== 1)) {
+      let fencing = this.activeZombieFencings.get(name);
+      if (!fencing) {
+        fencing = this.startZombieFencing(name, taskCountRecord, taskCount, cs.taskConfigGeneration(name) ?? -1);
+        this.activeZombieFencings.set(name, fencing);
+      }
+      return { done: fencing.done };
+    }
+    if (!cs.pendingFencing(name)) {
+      this.logger.debug(`Skipping zombie fencing round for connector ${name} as all old task generations have already been fenced out`);
+    } else {
+      this.logger.debug(
+        taskCountRecord === undefined
+          ? `Skipping zombie fencing round but writing task count record for connector ${name} as it is being brought up for the first time with exactly-once source support`
+          : `Skipping zombie fencing round but writing task count record for connector ${name} as both the most recent and the current generation of task configs only contain one task`,
+      );
+      await this.writeToConfigTopicAsLeader(() => this.o.configStore.putTaskCountRecord(name, taskCount));
+    }
+    return { done: Promise.resolve() };
+  }
+
+  private startZombieFencing(name: string, tasksToFence: number, tasksToRecord: number, taskGen: number): ZombieFencing {
+    let failFollowup: (e: Error) => void = () => undefined;
+    let followupDone = false;
+    const followupFailed = new Promise<never>((_r, reject) => {
+      failFollowup = (e) => {
+        if (followupDone) return;
+        followupDone = true;
+        reject(e);
+      };
+    });
+    followupFailed.catch(() => undefined);
+    const config = this.configState.connectorConfig(name)!;
+    const done = (async () => {
+      await this.worker.fenceZombies(name, tasksToFence, config);
+      // the follow-up in the herder loop, unless the fencing was called off meanwhile
+      const followup = this.addRequest(async () => {
+        if (followupDone) return;
+        await this.refreshConfig();
+        if (taskGen < (this.configState.taskConfigGeneration(name) ?? -1)) throw new ConnectRestException(409, 'Fencing failed because new task configurations were generated for the connector');
+        await this.writeToConfigTopicAsLeader(() => this.o.configStore.putTaskCountRecord(name, tasksToRecord));
+        followupDone = true;
+      });
+      await Promise.race([followup, followupFailed]);
+    })();
+    const fencing: ZombieFencing = {
+      done: done.catch((e: unknown) => {
+        throw e instanceof ConnectException ? e : new ConnectException('Failed to perform zombie fencing', { cause: e });
+      }),
+      fail: failFollowup,
+    };
+    // done (either way): no longer active
+    const forget = (): void => {
+      if (this.activeZombieFencings.get(name) === fencing) this.activeZombieFencings.delete(name);
+    };
+    fencing.done.then(forget, forget);
+    return fencing;
+  }
+
+  /**
+   * The checks around an exactly-once source task's producer (KIP-618), or
+   * undefined when this worker does not run exactly-once sources (or the
+   * task is a sink's).
+   */
+  private exactlyOnceChecks(id: ConnectorTaskId): ExactlyOnceTaskChecks | undefined {
+    if (!exactlyOnceSourceEnabled(this.config) || this.connectorType(id.connector) !== 'source') return undefined;
+    const taskGeneration = this.configState.taskConfigGeneration(id.connector) ?? -1;
+    return {
+      preProducerCheck: () => this.preflightZombieFencing(id),
+      postProducerCheck: () => this.verifyTaskGenerationAndOwnership(id, taskGeneration),
+    };
+  }
+
+  /** A task on this worker needs a round of zombie fencing: by the leader, here or (forwarded, signed) at its URL. */
+  private async preflightZombieFencing(id: ConnectorTaskId): Promise<void> {
+    this.logger.debug(`Performing preflight zombie check for task ${id.connector}-${id.task}`);
+    try {
+      await this.fenceZombieSourceTasks(id.connector);
+    } catch (e) {
+      if (!(e instanceof NotLeaderException)) throw e instanceof ConnectException ? e : new ConnectException('Failed to perform zombie fencing', { cause: e });
+      const leaderUrl = e.forwardUrl;
+      if (!leaderUrl) throw new ConnectException('Failed to perform zombie fencing: the leader of the cluster is not known (a rebalance may be underway)', { cause: e });
+      const url = `${leaderUrl.replace(/\/$/, '')}/connectors/${encodeURIComponent(id.connector)}/fence`;
+      this.logger.debug(`Forwarding zombie fencing request for connector ${id.connector} to leader at ${url}`);
+      const headers: Record<string, string> = {};
+      if (this.protocolVersion >= CONNECT_PROTOCOL_V2 && this.sessionKey) Object.assign(headers, signedHeaders(this.config.interWorkerSignatureAlgorithm, this.sessionKey.key, Buffer.alloc(0)));
+      const res = await this.o.forward(url, 'PUT', undefined, headers);
+      if (res.status >= 400) {
+        const msg = (res.body as { message?: string } | null)?.message ?? JSON.stringify(res.body);
+        throw new ConnectException(`Failed to perform zombie fencing: the leader at ${leaderUrl} answered ${res.status}: ${msg}`);
+      }
+    }
+  }
+
+  /**
+   * After the task's producer is initialized (`verifyTaskGenerationAndOwnership`):
+   * its task configs are still the newest and it is still assigned here.
+   */
+  private async verifyTaskGenerationAndOwnership(id: ConnectorTaskId, initialTaskGen: number): Promise<void> {
+    this.logger.debug(`Reading to end of config topic to ensure it is still safe to bring up source task ${id.connector}-${id.task} with exactly-once support`);
+    await this.o.configStore.refresh();
+    await this.addRequest(async () => {
+      await this.refreshConfig();
+      if (initialTaskGen !== (this.configState.taskConfigGeneration(id.connector) ?? -1)) {
+        throw new ConnectException(`Cannot start source task ${id.connector}-${id.task} with exactly-once support as the connector has already generated a new set of task configs`);
+      }
+      if (!this.assignedTasks.has(taskKey(id))) throw new ConnectException(`Cannot start source task ${id.connector}-${id.task} as it has already been revoked from this worker`);
+    });
   }
 
   /** 409 when the request cannot be served while a rebalance is pending (`checkRebalanceNeeded`). */

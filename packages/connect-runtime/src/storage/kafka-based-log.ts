@@ -8,7 +8,7 @@
  * On start the topic is created when missing (partitions, replication
  * factor, `cleanup.policy=compact`), and an existing topic must be compacted.
  */
-import { Admin, ConfigResourceType, Consumer, Producer, type ConsumerRecord, type RecordMetadata } from '@nagare/client';
+import { Admin, ConfigResourceType, Consumer, Producer, type ConsumerRecord, type IsolationLevel, type RecordMetadata } from '@nagare/client';
 import type { Logger } from '@nagare/common';
 import { ConnectException } from '@nagare/connect-api';
 import { adminClientOptions, consumerClientOptions, producerClientOptions } from '../util/client-config';
@@ -29,6 +29,16 @@ export interface KafkaBasedLogOptions {
   logger: Logger;
   /** Whether to create the topic when it is missing (true). */
   createTopic?: boolean;
+  /**
+   * `read_committed` for topics written in transactions (the offsets topic
+   * and, with exactly-once source support enabled, the config topic). A read
+   * to the end still waits for the high watermark, as Kafka's KafkaBasedLog
+   * reads the end offsets read_uncommitted: so it waits until the open
+   * transactions on the topic are committed or aborted.
+   */
+  isolationLevel?: IsolationLevel;
+  /** No producer of its own (a store written through someone else's producer, or read only). */
+  readOnly?: boolean;
 }
 
 interface PendingRead {
@@ -72,21 +82,24 @@ export class KafkaBasedLog {
     } finally {
       admin.close();
     }
-    this.producer = new Producer({
-      ...producerClientOptions({ ...props, ...withPrefix(props, 'producer.') }),
-      clientId: `${this.o.clientId}-producer`,
-      acks: 'all',
-      maxInFlightRequestsPerConnection: 1,
-      lingerMs: 0,
-      deliveryTimeoutMs: 2147483647,
-    });
-    await this.producer.connect();
+    if (!this.o.readOnly) {
+      this.producer = new Producer({
+        ...producerClientOptions({ ...props, ...withPrefix(props, 'producer.') }),
+        clientId: `${this.o.clientId}-producer`,
+        acks: 'all',
+        maxInFlightRequestsPerConnection: 1,
+        lingerMs: 0,
+        deliveryTimeoutMs: 2147483647,
+      });
+      await this.producer.connect();
+    }
     this.consumer = new Consumer({
       ...consumerClientOptions({ ...props, ...withPrefix(props, 'consumer.') }),
       clientId: `${this.o.clientId}-consumer`,
       enableAutoCommit: false,
       autoOffsetReset: 'earliest',
       fetchMaxWaitMs: POLL_MS,
+      ...(this.o.isolationLevel ? { isolationLevel: this.o.isolationLevel } : {}),
     });
     this.consumer.assign(this.partitions.map((partition) => ({ topic: this.o.topic, partition })));
     this.consumer.seekToBeginning();
@@ -169,7 +182,10 @@ export class KafkaBasedLog {
   async readToEnd(): Promise<void> {
     if (this.stopped) throw new ConnectException(`The log of ${this.o.topic} is stopped`);
     const consumer = this.consumer!;
-    const ends = await consumer.endOffsets(this.partitions.map((partition) => ({ topic: this.o.topic, partition })));
+    const ends = await consumer.endOffsets(
+      this.partitions.map((partition) => ({ topic: this.o.topic, partition })),
+      { isolationLevel: 'read_uncommitted' },
+    );
     const byPartition = new Map<number, number>();
     for (const p of this.partitions) byPartition.set(p, ends.get(`${this.o.topic}\u0000${p}`) ?? 0);
     if (this.caughtUp(byPartition)) return;

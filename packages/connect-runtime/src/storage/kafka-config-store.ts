@@ -14,15 +14,27 @@
  * | `session-key` | `{"key":<base64>,"algorithm":"HmacSHA256","creation-timestamp":<ms>}` |
  * | `restart-connector-<name>` | `{"include-tasks":<bool>,"only-failed":<bool>}` |
  * | `logger-cluster-<namespace>` | `{"level":"DEBUG"}` |
- * | `tasks-fencing-<name>` | `{"task-count":<n>}` (KIP-618; read, never written here) |
+ * | `tasks-fencing-<name>` | `{"task-count":<n>}`: the task producers a zombie fencing must fence (KIP-618) |
  *
  * Task configs become visible only with their commit record, and only when
  * the commit's count matches a complete set (else the connector is
  * "inconsistent" until its tasks are written again), as Kafka applies them.
+ *
+ * Exactly-once source support (KIP-618): every applied set of task configs
+ * bumps the connector's task config generation and marks it pending a
+ * zombie fencing, which a task count record written after it clears. With
+ * `exactly.once.source.support` `preparing` or `enabled` the leader writes
+ * the records only it may write through a transactional ("fencable")
+ * producer with transactional id `connect-cluster-<group.id>`
+ * (`claimWritePrivileges`), so a zombie leader cannot write after a new one
+ * claimed the topic; with `enabled` the topic is read read_committed.
  */
-import type { ConsumerRecord } from '@nagare/client';
+import { Producer, type ConsumerRecord } from '@nagare/client';
 import type { Logger } from '@nagare/common';
+import { ConnectException } from '@nagare/connect-api';
 import { jsonString } from '../converters/json-text';
+import { producerClientOptions } from '../util/client-config';
+import { withPrefix } from '../util/properties';
 import type { ConnectorTaskId, TargetState } from '../herder/status';
 import { KafkaBasedLog, type KafkaBasedLogOptions } from './kafka-based-log';
 
@@ -64,6 +76,7 @@ export const ConfigRecords = {
   targetStateKey: (name: string) => TARGET_STATE_PREFIX + name,
   restartKey: (name: string) => RESTART_PREFIX + name,
   loggerKey: (namespace: string) => LOGGER_CLUSTER_PREFIX + namespace,
+  taskCountKey: (name: string) => TASK_COUNT_RECORD_PREFIX + name,
   connectorConfig: (props: Readonly<Record<string, string | null>>) => propertiesJson(props),
   taskConfig: (props: Readonly<Record<string, string | null>>) => propertiesJson(props),
   commit: (tasks: number) => jsonObject([['tasks', String(tasks)]]),
@@ -82,7 +95,15 @@ export const ConfigRecords = {
     ['only-failed', String(r.onlyFailed)],
   ]),
   loggerLevel: (level: string) => jsonObject([['level', jsonString(level)]]),
+  /** `TASK_COUNT_RECORD_V0`: `{"task-count":<int32>}`. */
+  taskCount: (tasks: number) => jsonObject([['task-count', String(tasks)]]),
 };
+
+/**
+ * A write the leader makes through its fencable producer failed (Kafka's
+ * `PrivilegedWriteException`): it may have been fenced by a newer leader.
+ */
+export class PrivilegedWriteException extends ConnectException {}
 
 export interface ConfigUpdateListener {
   onConnectorConfigUpdate(connector: string): void;
@@ -105,9 +126,25 @@ export class ClusterConfigState {
     private readonly taskConfigs: ReadonlyMap<string, ReadonlyArray<Record<string, string>>>,
     private readonly taskCounts: ReadonlyMap<string, number>,
     readonly inconsistentConnectors: ReadonlySet<string>,
+    private readonly taskCountRecords: ReadonlyMap<string, number> = new Map(),
+    private readonly taskConfigGenerations: ReadonlyMap<string, number> = new Map(),
+    private readonly connectorsPendingFencing: ReadonlySet<string> = new Set(),
   ) {}
 
   static readonly EMPTY = new ClusterConfigState(-1, null, new Map(), new Map(), new Map(), new Map(), new Set());
+
+  /** The task count of the connector's last `tasks-fencing-` record (KIP-618), or undefined when none was written. */
+  taskCountRecord(connector: string): number | undefined {
+    return this.taskCountRecords.get(connector);
+  }
+  /** How many times a set of task configs was applied (0 for the first; undefined when none was). */
+  taskConfigGeneration(connector: string): number | undefined {
+    return this.taskConfigGenerations.get(connector);
+  }
+  /** Whether task configs were committed after the last task count record: a zombie fencing must come before their tasks start. */
+  pendingFencing(connector: string): boolean {
+    return this.connectorsPendingFencing.has(connector);
+  }
 
   contains(connector: string): boolean {
     return this.connectorConfigs.has(connector);
@@ -178,14 +215,77 @@ export class KafkaConfigBackingStore {
   private readonly taskCounts = new Map<string, number>();
   private readonly deferred = new Map<string, Map<number, Record<string, string>>>();
   private readonly inconsistent = new Set<string>();
+  private readonly taskCountRecords = new Map<string, number>();
+  private readonly taskConfigGenerations = new Map<string, number>();
+  private readonly pendingFencing = new Set<string>();
   private started = false;
+  private fencableProducer: Producer | null = null;
   listener: ConfigUpdateListener | null = null;
 
   constructor(
-    logOptions: Omit<KafkaBasedLogOptions, 'onRecord' | 'partitions'>,
+    private readonly logOptions: Omit<KafkaBasedLogOptions, 'onRecord' | 'partitions'>,
     private readonly logger: Logger,
+    private readonly eos: { fencableTransactionalId?: string | null } = {},
   ) {
     this.log = new KafkaBasedLog({ ...logOptions, partitions: 1, onRecord: (r) => this.apply(r) });
+  }
+
+  /** Whether leader writes go through a transactional producer (exactly.once.source.support preparing/enabled). */
+  get usesFencableWriter(): boolean {
+    return (this.eos.fencableTransactionalId ?? null) !== null;
+  }
+
+  /**
+   * Makes this worker the config topic's writer (`claimWritePrivileges`,
+   * called by a worker that became leader): a transactional producer with the
+   * cluster's transactional id, whose initTransactions fences any earlier
+   * leader's. No-op without a fencable writer or when already claimed.
+   */
+  async claimWritePrivileges(): Promise<void> {
+    if (!this.usesFencableWriter || this.fencableProducer) return;
+    const props = this.logOptions.workerProps;
+    const p = new Producer({
+      ...producerClientOptions({ ...props, ...withPrefix(props, 'producer.') }),
+      clientId: `${this.logOptions.clientId}-leader`,
+      acks: 'all',
+      enableIdempotence: true,
+      transactionalId: this.eos.fencableTransactionalId!,
+      deliveryTimeoutMs: 2147483647,
+    });
+    this.fencableProducer = p;
+    try {
+      await p.initTransactions();
+    } catch (e) {
+      await this.relinquishWritePrivileges();
+      throw new ConnectException('Failed to create and initialize fencable producer for config topic', { cause: e });
+    }
+  }
+
+  async relinquishWritePrivileges(): Promise<void> {
+    const p = this.fencableProducer;
+    this.fencableProducer = null;
+    await p?.close(0).catch(() => undefined);
+  }
+
+  /** Sends records only the leader may write: in one transaction of the fencable producer, or plainly without one. */
+  private async sendPrivileged(records: Array<{ key: string; value: string | null }>): Promise<void> {
+    if (!this.usesFencableWriter) {
+      await this.log.sendAll(records);
+      return;
+    }
+    const p = this.fencableProducer;
+    if (!p) throw new PrivilegedWriteException('Cannot produce to config topic without claiming write privileges first');
+    try {
+      p.beginTransaction();
+      const sent = p.send(records.map((r) => ({ topic: this.log.topic, key: Buffer.from(r.key, 'utf8'), value: r.value === null ? null : Buffer.from(r.value, 'utf8') })));
+      sent.catch(() => undefined);
+      await p.commitTransaction();
+      await sent;
+    } catch (e) {
+      this.logger.warn({ err: e }, 'Failed to perform fencable send to config topic');
+      await this.relinquishWritePrivileges();
+      throw new PrivilegedWriteException('Failed to perform fencable send to config topic', { cause: e });
+    }
   }
 
   async start(): Promise<void> {
@@ -194,13 +294,25 @@ export class KafkaConfigBackingStore {
   }
 
   async stop(): Promise<void> {
+    await this.relinquishWritePrivileges();
     await this.log.stop();
   }
 
   snapshot(): ClusterConfigState {
     const taskConfigs = new Map<string, ReadonlyArray<Record<string, string>>>();
     for (const [c, ts] of this.taskConfigs) taskConfigs.set(c, ts.map((t) => ({ ...t })));
-    return new ClusterConfigState(this.offset, this.sessionKey, new Map([...this.connectorConfigs].map(([k, v]) => [k, { ...v }])), new Map(this.targetStates), taskConfigs, new Map(this.taskCounts), new Set(this.inconsistent));
+    return new ClusterConfigState(
+      this.offset,
+      this.sessionKey,
+      new Map([...this.connectorConfigs].map(([k, v]) => [k, { ...v }])),
+      new Map(this.targetStates),
+      taskConfigs,
+      new Map(this.taskCounts),
+      new Set(this.inconsistent),
+      new Map(this.taskCountRecords),
+      new Map(this.taskConfigGenerations),
+      new Set(this.pendingFencing),
+    );
   }
 
   /** Reads the config topic to its end (what was written before this call is in the next snapshot). */
@@ -219,7 +331,7 @@ export class KafkaConfigBackingStore {
     }
     if (key.startsWith(TARGET_STATE_PREFIX)) this.applyTargetState(key.slice(TARGET_STATE_PREFIX.length), value);
     else if (key.startsWith(CONNECTOR_PREFIX)) this.applyConnectorConfig(key.slice(CONNECTOR_PREFIX.length), value);
-    else if (key.startsWith(TASK_COUNT_RECORD_PREFIX)) return;
+    else if (key.startsWith(TASK_COUNT_RECORD_PREFIX)) this.applyTaskCount(key.slice(TASK_COUNT_RECORD_PREFIX.length), value);
     else if (key.startsWith(TASK_PREFIX)) this.applyTaskConfig(key.slice(TASK_PREFIX.length), value);
     else if (key.startsWith(COMMIT_TASKS_PREFIX)) this.applyCommit(key.slice(COMMIT_TASKS_PREFIX.length), value);
     else if (key.startsWith(RESTART_PREFIX)) this.applyRestart(key.slice(RESTART_PREFIX.length), value);
@@ -285,9 +397,22 @@ export class KafkaConfigBackingStore {
     d.set(task, props);
   }
 
+  private applyTaskCount(connector: string, value: unknown): void {
+    const n = isObj(value) ? Number(value['task-count']) : NaN;
+    if (!Number.isInteger(n)) {
+      this.logger.error(`Ignoring task count record for connector '${connector}' because it is in the wrong format: ${JSON.stringify(value)}`);
+      return;
+    }
+    this.taskCountRecords.set(connector, n);
+    // a task count record after the latest task configs: their tasks need no further fencing
+    this.pendingFencing.delete(connector);
+  }
+
   private applyCommit(connector: string, value: unknown): void {
     if (!this.connectorConfigs.has(connector)) {
       // the connector was deleted and compaction removed its configs: ignore these task configs
+      this.taskConfigs.delete(connector);
+      this.taskCounts.delete(connector);
       this.deferred.delete(connector);
       return;
     }
@@ -307,9 +432,13 @@ export class KafkaConfigBackingStore {
       if (d) for (const i of d.keys()) if (i < n) updated.push({ connector, task: i });
       this.taskConfigs.set(connector, next);
       this.inconsistent.delete(connector);
+      // Kafka bumps the generation whenever deferred updates exist for the connector (even an empty set)
+      if (d) this.taskConfigGenerations.set(connector, (this.taskConfigGenerations.get(connector) ?? -1) + 1);
     }
     d?.clear();
     this.taskCounts.set(connector, n);
+    // task configs after the latest task count record: a round of zombie fencing must come before their tasks start
+    this.pendingFencing.add(connector);
     if (this.started) this.listener?.onTaskConfigUpdate(updated.length > 0 || n === 0 ? updated : []);
   }
 
@@ -335,13 +464,13 @@ export class KafkaConfigBackingStore {
     const records: Array<{ key: string; value: string | null }> = [];
     if (targetState !== null) records.push({ key: ConfigRecords.targetStateKey(connector), value: ConfigRecords.targetState(targetState) });
     records.push({ key: ConfigRecords.connectorKey(connector), value: ConfigRecords.connectorConfig(props) });
-    await this.log.sendAll(records);
+    await this.sendPrivileged(records);
     await this.log.readToEnd();
   }
 
   /** Tombstones for the connector's config and target state. */
   async removeConnectorConfig(connector: string): Promise<void> {
-    await this.log.sendAll([
+    await this.sendPrivileged([
       { key: ConfigRecords.connectorKey(connector), value: null },
       { key: ConfigRecords.targetStateKey(connector), value: null },
     ]);
@@ -352,10 +481,16 @@ export class KafkaConfigBackingStore {
   async putTaskConfigs(connector: string, configs: ReadonlyArray<Readonly<Record<string, string>>>): Promise<void> {
     await this.log.readToEnd();
     if (configs.length > 0) {
-      await this.log.sendAll(configs.map((c, i) => ({ key: ConfigRecords.taskKey({ connector, task: i }), value: ConfigRecords.taskConfig(c) })));
+      await this.sendPrivileged(configs.map((c, i) => ({ key: ConfigRecords.taskKey({ connector, task: i }), value: ConfigRecords.taskConfig(c) })));
       await this.log.readToEnd();
     }
-    await this.log.send(ConfigRecords.commitKey(connector), ConfigRecords.commit(configs.length));
+    await this.sendPrivileged([{ key: ConfigRecords.commitKey(connector), value: ConfigRecords.commit(configs.length) }]);
+    await this.log.readToEnd();
+  }
+
+  /** `putTaskCountRecord` (KIP-618): the task producers a later zombie fencing must fence; read back before resolving. */
+  async putTaskCountRecord(connector: string, taskCount: number): Promise<void> {
+    await this.sendPrivileged([{ key: ConfigRecords.taskCountKey(connector), value: ConfigRecords.taskCount(taskCount) }]);
     await this.log.readToEnd();
   }
 
@@ -364,12 +499,12 @@ export class KafkaConfigBackingStore {
   }
 
   async putSessionKey(key: SessionKey): Promise<void> {
-    await this.log.send(SESSION_KEY_KEY, ConfigRecords.sessionKey(key));
+    await this.sendPrivileged([{ key: SESSION_KEY_KEY, value: ConfigRecords.sessionKey(key) }]);
     await this.log.readToEnd();
   }
 
   async putRestartRequest(r: RestartRequest): Promise<void> {
-    await this.log.send(ConfigRecords.restartKey(r.connector), ConfigRecords.restartRequest(r));
+    await this.sendPrivileged([{ key: ConfigRecords.restartKey(r.connector), value: ConfigRecords.restartRequest(r) }]);
     await this.log.readToEnd();
   }
 

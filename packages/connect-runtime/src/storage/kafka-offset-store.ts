@@ -8,7 +8,7 @@
  * Every worker reads the whole topic; `readToEnd()` before reading an offset
  * makes a task see what was committed before it started.
  */
-import type { ConsumerRecord } from '@nagare/client';
+import type { ConsumerRecord, Producer, RecordMetadata } from '@nagare/client';
 import type { Logger } from '@nagare/common';
 import type { OffsetBackingStore } from './file-offset-store';
 import { KafkaBasedLog, type KafkaBasedLogOptions } from './kafka-based-log';
@@ -60,5 +60,20 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
 
   entries(): Map<string, string> {
     return new Map(this.data);
+  }
+
+  get topic(): string {
+    return this.log.topic;
+  }
+
+  /**
+   * Sends offsets to this store's topic through another producer (an
+   * exactly-once source task's transactional producer: the offsets then
+   * belong to its open transaction). The records are what `set` writes and
+   * land on the same partitions (murmur2 of the key); the local map learns
+   * them when they are read back, i.e. once the transaction commits.
+   */
+  sendVia(producer: Producer, entries: ReadonlyMap<string, string | null>): Promise<RecordMetadata[]> {
+    return producer.send([...entries].map(([k, v]) => ({ topic: this.log.topic, key: Buffer.from(k, 'utf8'), value: v === null ? null : Buffer.from(v, 'utf8') })));
   }
 }

@@ -58,6 +58,8 @@ export class KafkaStatusBackingStore {
   private readonly tasks = new Map<string, Map<number, Status>>();
   private readonly topics = new Map<string, Map<string, TopicStatus>>();
 
+  private readonly writes = new Map<string, Promise<void>>();
+
   constructor(
     logOptions: Omit<KafkaBasedLogOptions, 'onRecord'>,
     private readonly logger: Logger,
@@ -97,6 +99,10 @@ export class KafkaStatusBackingStore {
         return;
       }
       if (!m) this.tasks.set(connector, (m = new Map()));
+      // Kafka's readTaskStatus: an UNASSIGNED of the same or an older generation, written by a worker that had
+      // not read the RUNNING status of the task's new owner yet, does not replace it
+      const cur = m.get(task);
+      if (s.state === 'UNASSIGNED' && cur && cur.state === 'RUNNING' && cur.generation >= s.generation) return;
       m.set(task, s);
     } else if (key.startsWith(TOPIC_STATUS_PREFIX)) {
       const rest = key.slice(TOPIC_STATUS_PREFIX.length);
@@ -135,21 +141,54 @@ export class KafkaStatusBackingStore {
     return [...(this.topics.get(connector)?.values() ?? [])];
   }
 
-  /** Writes a connector status; with `safe`, not over a newer generation written by another worker. */
-  async putConnector(name: string, s: Status, safe = false): Promise<void> {
-    const cur = this.connectors.get(name);
-    if (safe && cur && cur.workerId !== s.workerId && cur.generation > s.generation) return;
-    this.connectors.set(name, s);
-    await this.log.send(StatusRecords.connectorKey(name), StatusRecords.status(s));
+  /**
+   * Status writes of one key, in the order they were asked for (a safe write
+   * reads the topic first, so a later plain write must not overtake it).
+   */
+  private inOrder(key: string, write: () => Promise<void>): Promise<void> {
+    const prev = this.writes.get(key) ?? Promise.resolve();
+    const next = prev.then(write, write);
+    this.writes.set(key, next);
+    void next.finally(() => {
+      if (this.writes.get(key) === next) this.writes.delete(key);
+    }).catch(() => undefined);
+    return next;
   }
 
-  async putTask(id: ConnectorTaskId, s: Status, safe = false): Promise<void> {
-    const cur = this.task(id);
-    if (safe && cur && cur.workerId !== s.workerId && cur.generation > s.generation) return;
-    let m = this.tasks.get(id.connector);
-    if (!m) this.tasks.set(id.connector, (m = new Map()));
-    m.set(id.task, s);
-    await this.log.send(StatusRecords.taskKey(id), StatusRecords.status(s));
+  /**
+   * Before a safe write: catch up with the topic, so the check sees what other
+   * workers wrote (a worker frozen while its task moved elsewhere has a stale
+   * view; Kafka checks its cache as it is).
+   */
+  private async catchUp(): Promise<void> {
+    try {
+      await this.log.readToEnd();
+    } catch {
+      // check against what is known
+    }
+  }
+
+  /** Writes a connector status; with `safe` (Kafka's putSafe), not over a newer generation written by another worker. */
+  putConnector(name: string, s: Status, safe = false): Promise<void> {
+    return this.inOrder(StatusRecords.connectorKey(name), async () => {
+      if (safe) await this.catchUp();
+      const cur = this.connectors.get(name);
+      if (safe && cur && cur.workerId !== s.workerId && cur.generation > s.generation) return;
+      this.connectors.set(name, s);
+      await this.log.send(StatusRecords.connectorKey(name), StatusRecords.status(s));
+    });
+  }
+
+  putTask(id: ConnectorTaskId, s: Status, safe = false): Promise<void> {
+    return this.inOrder(StatusRecords.taskKey(id), async () => {
+      if (safe) await this.catchUp();
+      const cur = this.task(id);
+      if (safe && cur && cur.workerId !== s.workerId && cur.generation > s.generation) return;
+      let m = this.tasks.get(id.connector);
+      if (!m) this.tasks.set(id.connector, (m = new Map()));
+      m.set(id.task, s);
+      await this.log.send(StatusRecords.taskKey(id), StatusRecords.status(s));
+    });
   }
 
   async putTopic(t: TopicStatus): Promise<void> {

@@ -25,6 +25,7 @@ describe('internal topic records (golden, as a JVM worker writes them)', () => {
     expect(ConfigRecords.sessionKey({ key: Buffer.from('c2VjcmV0LWtleS0zMi1ieXRlcy1sb25nLi4uLi4uLi4=', 'base64'), algorithm: 'HmacSHA256', creationTimestamp: 1700000000123 })).toBe(GOLDEN.sessionKeyValue);
     expect(ConfigRecords.restartRequest({ includeTasks: true, onlyFailed: false })).toBe(GOLDEN.restartRequestValue);
     expect(ConfigRecords.loggerLevel('DEBUG')).toBe(GOLDEN.loggerLevelValue);
+    expect(ConfigRecords.taskCount(3)).toBe(GOLDEN.taskCountValue);
   });
   it('config topic keys', () => {
     expect([
@@ -34,7 +35,8 @@ describe('internal topic records (golden, as a JVM worker writes them)', () => {
       ConfigRecords.targetStateKey('c'),
       ConfigRecords.restartKey('c'),
       ConfigRecords.loggerKey('org.apache.kafka.connect'),
-    ]).toEqual(['connector-c', 'task-c-2', 'commit-c', 'target-state-c', 'restart-connector-c', 'logger-cluster-org.apache.kafka.connect']);
+      ConfigRecords.taskCountKey('c'),
+    ]).toEqual(['connector-c', 'task-c-2', 'commit-c', 'target-state-c', 'restart-connector-c', 'logger-cluster-org.apache.kafka.connect', 'tasks-fencing-c']);
   });
   it('status topic keys and values', () => {
     expect(StatusRecords.status({ state: 'FAILED', trace: 'org.apache.kafka.connect.errors.ConnectException: boom\n\tat x', workerId: 'w1:8083', generation: 5 })).toBe(GOLDEN.statusFailedValue);
@@ -137,5 +139,49 @@ describe('KafkaConfigBackingStore applies the config topic as Kafka does', () =>
     put('restart-connector-c', GOLDEN.restartRequestValue);
     put('logger-cluster-org.apache.kafka.connect', GOLDEN.loggerLevelValue);
     expect(events).toEqual(['session-key', 'restart:c:true:false', 'logger:org.apache.kafka.connect:DEBUG']);
+  });
+
+  it('KIP-618: task configs bump the generation and leave the connector pending a fencing until a task count record follows', () => {
+    const { s, put } = store();
+    put('connector-c', ConfigRecords.connectorConfig({ name: 'c' }));
+    expect(s.snapshot().taskConfigGeneration('c')).toBeUndefined();
+    expect(s.snapshot().pendingFencing('c')).toBe(false);
+    put('task-c-0', ConfigRecords.taskConfig({ a: '0' }));
+    put('task-c-1', ConfigRecords.taskConfig({ a: '1' }));
+    put('commit-c', ConfigRecords.commit(2));
+    let snap = s.snapshot();
+    expect(snap.taskConfigGeneration('c')).toBe(0);
+    expect(snap.pendingFencing('c')).toBe(true);
+    expect(snap.taskCountRecord('c')).toBeUndefined();
+    put('tasks-fencing-c', GOLDEN.taskCountValue);
+    snap = s.snapshot();
+    expect(snap.taskCountRecord('c')).toBe(3);
+    expect(snap.pendingFencing('c')).toBe(false);
+    // a new set (here: the empty set a STOP writes) bumps the generation again and needs a new fencing
+    put('commit-c', ConfigRecords.commit(0));
+    snap = s.snapshot();
+    expect(snap.taskConfigGeneration('c')).toBe(1);
+    expect(snap.pendingFencing('c')).toBe(true);
+    expect(snap.taskCount('c')).toBe(0);
+    put('tasks-fencing-c', ConfigRecords.taskCount(0));
+    expect(s.snapshot().pendingFencing('c')).toBe(false);
+    expect(s.snapshot().taskCountRecord('c')).toBe(0);
+  });
+
+  it('KIP-618: an inconsistent commit still needs a fencing but is no new generation; task count records outlive a deleted connector', () => {
+    const { s, put } = store();
+    put('connector-c', ConfigRecords.connectorConfig({ name: 'c' }));
+    put('task-c-1', ConfigRecords.taskConfig({ a: '1' }));
+    put('commit-c', ConfigRecords.commit(2));
+    expect(s.snapshot().isInconsistent('c')).toBe(true);
+    expect(s.snapshot().taskConfigGeneration('c')).toBeUndefined();
+    expect(s.snapshot().pendingFencing('c')).toBe(true);
+    put('tasks-fencing-c', ConfigRecords.taskCount(2));
+    put('connector-c', null);
+    // recreated under the same name: the old producers are still recorded, so the next round fences them
+    put('connector-c', ConfigRecords.connectorConfig({ name: 'c' }));
+    expect(s.snapshot().taskCountRecord('c')).toBe(2);
+    put('tasks-fencing-c', '{"task-count":"x"}');
+    expect(s.snapshot().taskCountRecord('c')).toBe(2);
   });
 });

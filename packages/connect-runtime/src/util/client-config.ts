@@ -32,6 +32,7 @@ const PRODUCER: Record<string, [string, Kind]> = {
   'max.block.ms': ['maxBlockMs', 'int'],
   'compression.gzip.level': ['compressionLevel', 'int'],
   'compression.zstd.level': ['compressionLevel', 'int'],
+  'transaction.timeout.ms': ['transactionTimeoutMs', 'int'],
 };
 const CONSUMER: Record<string, [string, Kind]> = {
   'group.id': ['groupId', 'string'],

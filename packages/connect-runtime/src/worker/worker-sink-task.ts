@@ -127,6 +127,8 @@ export class WorkerSinkTask extends WorkerTask {
           }
           if (this.paused) this.consumer.pause(tps);
           await task.open(tps);
+          // offsets the task asked for in open() apply before any record of these partitions is fetched (Kafka rewinds here too)
+          this.applyRewinds();
         } catch (e) {
           this.listenerError = e as Error;
         }
@@ -184,16 +186,22 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  private async iteration(): Promise<void> {
-    if (Date.now() - this.lastCommit >= this.o.offsetFlushIntervalMs || this.commitRequested) {
-      this.commitRequested = false;
-      await this.commitOffsets(false);
-    }
+  /** Seeks to the offsets the task set with `context.offset(...)`. */
+  private applyRewinds(): void {
+    if (this.rewinds.size === 0) return;
     for (const { tp, offset } of this.rewinds.values()) {
       this.consumer.seek(tp, offset);
       this.currentOffsets.set(topicPartitionKey(tp), { topic: tp.topic, partition: tp.partition, offset });
     }
     this.rewinds.clear();
+  }
+
+  private async iteration(): Promise<void> {
+    if (Date.now() - this.lastCommit >= this.o.offsetFlushIntervalMs || this.commitRequested) {
+      this.commitRequested = false;
+      await this.commitOffsets(false);
+    }
+    this.applyRewinds();
     const msgs = await this.consumer.poll(this.o.pollTimeoutMs ?? 500);
     if (this.stopping && msgs.length === 0) return;
     if (msgs.length === 0) {

@@ -123,9 +123,9 @@ export class WorkerSourceTask extends WorkerTask {
   private readonly submitted = new SubmittedRecords();
   private lastCommit = Date.now();
   private producerError: Error | null = null;
-  private readonly topicCreation: TopicCreation | null;
+  protected readonly topicCreation: TopicCreation | null;
   private commitInProgress: Promise<void> | null = null;
-  private readonly knownTopics = new Set<string>();
+  protected readonly knownTopics = new Set<string>();
 
   constructor(
     id: ConnectorTaskId,
@@ -133,7 +133,7 @@ export class WorkerSourceTask extends WorkerTask {
     pipeline: TaskPipeline,
     logger: Logger,
     initialPaused: boolean,
-    private readonly o: SourceTaskOptions,
+    protected readonly o: SourceTaskOptions,
   ) {
     super(id, listener, pipeline, logger, initialPaused);
     this.topicCreation = o.topicCreationEnabled && o.admin ? TopicCreation.fromConfig(o.connectorConfig, o.admin) : null;
@@ -181,7 +181,7 @@ export class WorkerSourceTask extends WorkerTask {
     if (this.producerError) throw this.producerError;
   }
 
-  private reader(): import('@nagare/connect-api').OffsetStorageReader {
+  protected reader(): import('@nagare/connect-api').OffsetStorageReader {
     return offsetStorageReader(this.o.offsetStore, this.o.connectorName);
   }
 
@@ -218,7 +218,7 @@ export class WorkerSourceTask extends WorkerTask {
    * into batches instead of queueing behind the metadata request. A failure
    * here is left to the send, which reports it through its callback.
    */
-  private async awaitMetadata(topic: string): Promise<void> {
+  protected async awaitMetadata(topic: string): Promise<void> {
     try {
       if (this.o.producer.cluster.topic(topic) === undefined) await this.o.producer.cluster.waitForTopics([topic], this.o.maxBlockMs ?? 60000, false);
       this.knownTopics.add(topic);
@@ -228,7 +228,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   /** The record after the chain and the converters, or null when dropped; a promise only after a failure. */
-  private prepare(original: SourceRecord): Prepared | null | Promise<Prepared | null> {
+  protected prepare(original: SourceRecord): Prepared | null | Promise<Prepared | null> {
     const stages = this.pipeline.chain.stages;
     let record: SourceRecord = original;
     for (let i = 0; i < stages.length; i++) {
@@ -385,7 +385,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 }
 
-interface Prepared {
+export interface Prepared {
   topic: string;
   rec: SourceRecord;
   key: Uint8Array | null;
@@ -405,6 +405,6 @@ function convertHeaders(headerConverter: HeaderConverter, topic: string, rec: So
   return out;
 }
 
-function toBuf(b: Uint8Array): Buffer {
+export function toBuf(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

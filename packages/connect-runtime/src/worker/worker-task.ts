@@ -112,6 +112,32 @@ export abstract class WorkerTask {
     return new Promise((r) => this.resumeWaiters.push(r));
   }
 
+  /** Waits for `p`, or until stop() is called (then resolves with undefined; `p` is left to finish on its own). */
+  protected raceStop<T>(p: Promise<T>): Promise<T | undefined> {
+    if (this.stopping) {
+      p.catch(() => undefined);
+      return Promise.resolve(undefined);
+    }
+    return new Promise<T | undefined>((resolve, reject) => {
+      const onStop = (): void => resolve(undefined);
+      this.stopWaiters.push(onStop);
+      const off = (): void => {
+        const i = this.stopWaiters.indexOf(onStop);
+        if (i >= 0) this.stopWaiters.splice(i, 1);
+      };
+      p.then(
+        (v) => {
+          off();
+          resolve(v);
+        },
+        (e: unknown) => {
+          off();
+          reject(e);
+        },
+      );
+    });
+  }
+
   /** Sleeps `ms`, cut short by stop(). */
   protected sleep(ms: number): Promise<void> {
     if (this.stopping) return Promise.resolve();

@@ -22,6 +22,37 @@ import { transformationChain } from './transformations';
 import { WorkerSinkTask } from './worker-sink-task';
 import { WorkerSourceTask } from './worker-source-task';
 import type { TaskStatusListener, WorkerTask } from './worker-task';
+import { ExactlyOnceWorkerSourceTask } from './exactly-once-worker-source-task';
+import { ConnectorOffsetBackingStore } from '../storage/connector-offset-store';
+import type { KafkaOffsetBackingStore } from '../storage/kafka-offset-store';
+import { sourceExactlyOnceConfig } from '../config/connector-config';
+import { taskTransactionalId } from '../distributed/distributed-config';
+
+/**
+ * What a distributed worker adds (KIP-618): exactly-once source tasks and
+ * connector-specific offsets topics (`offsets.storage.topic`), which the
+ * standalone worker does not have.
+ */
+export interface WorkerDistributedOptions {
+  /** `exactly.once.source.support=enabled`. */
+  exactlyOnceSourceEnabled: boolean;
+  /** The worker's `group.id` (the prefix of task transactional ids). */
+  groupId: string;
+  /** The worker's `offset.storage.topic`. */
+  offsetsTopic: string;
+  /**
+   * Creates and starts a Kafka-backed offset store on another offsets topic
+   * (created like the worker's, compacted), read read_committed, with the
+   * given client properties (the worker's with the connector's overrides).
+   */
+  openOffsetStore(topic: string, clientId: string, props: Record<string, string>): Promise<KafkaOffsetBackingStore>;
+}
+
+/** The round of zombie fencing and the generation check around an exactly-once task's producer (the herder's). */
+export interface ExactlyOnceTaskChecks {
+  preProducerCheck: () => Promise<void>;
+  postProducerCheck: () => Promise<void>;
+}
 
 export interface ConnectorStatusListener {
   onStartup(name: string): void;
@@ -38,6 +69,8 @@ interface RunningConnector {
   props: Record<string, string>;
   type: 'source' | 'sink';
   state: TargetState;
+  /** Closes the connector's own offset store, if it has one. */
+  closeOffsets?: () => Promise<void>;
 }
 
 export class Worker {
@@ -46,6 +79,8 @@ export class Worker {
   private sharedAdmin: Admin | null = null;
   /** Topic tracking (KIP-558, `topic.tracking.enable`): called the first time a task uses a topic. */
   topicTracker: ((connector: string, task: number, topic: string) => void) | null = null;
+  /** Set by the distributed herder's app: exactly-once sources and connector offsets topics. */
+  distributed: WorkerDistributedOptions | null = null;
 
   constructor(
     readonly workerId: string,
@@ -77,7 +112,13 @@ export class Worker {
       const connector = new desc.ctor() as Connector;
       rc = { name, connector, props, type: desc.type as 'source' | 'sink', state: target };
       this.connectors.set(name, rc);
-      const context = Object.assign(ctx, { offsetStorageReader: () => offsetStorageReader(this.offsetStore, name) });
+      let store: OffsetBackingStore = this.offsetStore;
+      if (rc.type === 'source') {
+        const s = await this.sourceOffsetStore(name, props, `connector-offsets-${name}`);
+        store = s.store;
+        rc.closeOffsets = s.close;
+      }
+      const context = Object.assign(ctx, { offsetStorageReader: () => offsetStorageReader(store, name) });
       connector.initialize(context);
       if (target === 'STARTED') {
         await connector.start(props);
@@ -143,6 +184,7 @@ export class Worker {
         this.logger.error({ err: e }, `Error while shutting down connector ${name}`);
       }
     }
+    await rc.closeOffsets?.().catch(() => undefined);
     this.logger.info(`Stopped connector ${name}`);
   }
 
@@ -194,8 +236,13 @@ export class Worker {
           .map((c) => ({ partition: { kafka_topic: c.topic, kafka_partition: c.partition }, offset: { kafka_offset: c.offset } })),
       };
     }
-    await this.offsetStore.readToEnd?.();
-    return { offsets: connectorOffsets(this.offsetStore, name) };
+    const { store, close } = await this.sourceOffsetStore(name, props, `connector-offsets-${name}`);
+    try {
+      await store.readToEnd?.();
+      return { offsets: connectorOffsets(store, name) };
+    } finally {
+      await close();
+    }
   }
 
   /**
@@ -242,11 +289,38 @@ export class Worker {
         }
       }
     } else {
-      await this.offsetStore.readToEnd?.();
+      const { store, eosStore, close } = await this.sourceOffsetStore(name, props, `connector-offsets-${name}`);
+      try {
+        handled = await this.modifySourceOffsets(name, props, offsets, connector, store, eosStore);
+      } finally {
+        await close();
+      }
+    }
+    return handled
+      ? `The offsets for this connector have been ${kind} successfully`
+      : `The Connect framework-managed offsets for this connector have been ${kind} successfully. However, if this connector manages offsets externally, they will need to be manually ${kind === 'reset' ? 'reset' : 'altered'} in the system that the connector uses.`;
+  }
+
+  /**
+   * A source connector's offsets altered or reset. With exactly-once source
+   * support they are written in a transaction of task 0's transactional id
+   * (which also fences a zombie task 0), as Kafka's Worker does.
+   */
+  private async modifySourceOffsets(
+    name: string,
+    props: Readonly<Record<string, string>>,
+    offsets: ConnectorOffsets['offsets'] | null,
+    connector: { alterOffsets(c: Record<string, string>, o: ReadonlyMap<unknown, unknown>): boolean | Promise<boolean> },
+    store: OffsetBackingStore,
+    eosStore: ConnectorOffsetBackingStore | null,
+  ): Promise<boolean> {
+    let handled: boolean;
+    {
+      await store.readToEnd?.();
       const entries = new Map<string, string | null>();
       const byPartition = new Map<Record<string, unknown>, Record<string, unknown> | null>();
       if (offsets === null) {
-        for (const { partition } of connectorOffsets(this.offsetStore, name)) {
+        for (const { partition } of connectorOffsets(store, name)) {
           entries.set(offsetKey(name, partition), null);
           byPartition.set(partition, null);
         }
@@ -262,11 +336,107 @@ export class Worker {
       } catch (e) {
         throw new BadRequestLike(`Failed to alter offsets for connector ${name}: ${(e as Error).message}`);
       }
-      await this.offsetStore.set(entries);
+      if (this.distributed?.exactlyOnceSourceEnabled && eosStore) {
+        const producer = this.exactlyOnceProducer({ connector: name, task: 0 }, props);
+        try {
+          await producer.initTransactions();
+          producer.beginTransaction();
+          const sent = eosStore.sendPrimaryVia(producer, entries);
+          sent.catch(() => undefined);
+          await producer.commitTransaction();
+          await sent;
+        } finally {
+          await producer.close(0).catch(() => undefined);
+        }
+        await eosStore.setSecondary(entries);
+      } else await store.set(entries);
     }
-    return handled
-      ? `The offsets for this connector have been ${kind} successfully`
-      : `The Connect framework-managed offsets for this connector have been ${kind} successfully. However, if this connector manages offsets externally, they will need to be manually ${kind === 'reset' ? 'reset' : 'altered'} in the system that the connector uses.`;
+    return handled;
+  }
+
+  /**
+   * An exactly-once source task's producer (`exactlyOnceSourceTaskProducerConfigs`):
+   * the task's producer settings, idempotent, with transactional id
+   * `<group.id>-<connector>-<task>` (a transactional.id of the user's is replaced).
+   */
+  private exactlyOnceProducer(id: ConnectorTaskId, connProps: Readonly<Record<string, string>>): Producer {
+    const base = this.config.props;
+    const overrides = withPrefix(connProps, 'producer.override.');
+    const txnTimeout = overrides['transaction.timeout.ms'] ?? withPrefix(base, 'producer.')['transaction.timeout.ms'];
+    return new Producer({
+      ...producerClientOptions({ ...base, ...withPrefix(base, 'producer.'), ...overrides }),
+      clientId: overrides['client.id'] ?? `connector-producer-${id.connector}-${id.task}`,
+      acks: 'all',
+      enableIdempotence: true,
+      transactionalId: taskTransactionalId(this.distributed!.groupId, id.connector, id.task),
+      ...(txnTimeout !== undefined ? { transactionTimeoutMs: Number(txnTimeout) } : {}),
+      deliveryTimeoutMs: Number(overrides['delivery.timeout.ms'] ?? 2147483647),
+      maxBlockMs: Number(overrides['max.block.ms'] ?? 2147483647),
+    });
+  }
+
+  /**
+   * KIP-618 zombie fencing (`Worker.fenceZombies`): fences the producers of
+   * tasks 0..numTasks-1 of a source connector with the connector's admin
+   * settings; rejects with the first failure.
+   */
+  async fenceZombies(name: string, numTasks: number, connProps: Readonly<Record<string, string>>): Promise<void> {
+    if (!this.distributed) throw new ConnectException('Zombie fencing needs a distributed worker');
+    this.logger.debug(`Fencing out ${numTasks} task producers for source connector ${name}`);
+    const props = { ...this.config.props, ...withPrefix(this.config.props, 'admin.'), ...withPrefix(connProps, 'admin.override.') };
+    const admin = new Admin({ ...adminClientOptions(props), clientId: `connector-worker-adminclient-${name}` });
+    try {
+      const ids = Array.from({ length: numTasks }, (_v, task) => taskTransactionalId(this.distributed!.groupId, name, task));
+      const res = await admin.fenceProducers(ids, { timeoutMs: 90_000 });
+      const bad = res.find((r) => r.error);
+      if (bad) throw new ConnectException(`Failed to fence out the producer of transactional id ${bad.transactionalId}: ${bad.error!.message}`, { cause: bad.error });
+      this.logger.debug(`Finished fencing out ${numTasks} task producers for source connector ${name}`);
+    } finally {
+      admin.close();
+    }
+  }
+
+  /** The worker's client properties with the connector's `producer.override.*` / `consumer.override.*` / `admin.override.*` as `producer.*` / ... */
+  private connectorClientProps(connProps: Readonly<Record<string, string>>): Record<string, string> {
+    const out: Record<string, string> = { ...this.config.props };
+    for (const kind of ['producer', 'consumer', 'admin']) for (const [k, v] of Object.entries(withPrefix(connProps, `${kind}.override.`))) out[`${kind}.${k}`] = v;
+    return out;
+  }
+
+  /**
+   * Whether a connector's offsets topic is the worker's (Kafka's
+   * `sameOffsetTopicAsWorker`: same name, and the connector's producer points
+   * at the same bootstrap servers).
+   */
+  private sameOffsetTopicAsWorker(topic: string, connProps: Readonly<Record<string, string>>): boolean {
+    const d = this.distributed;
+    if (!d || topic !== d.offsetsTopic) return false;
+    const list = (v: string | undefined) => new Set((v ?? '').split(',').map((x) => x.trim()).filter((x) => x !== ''));
+    const worker = list(this.config.props['bootstrap.servers']);
+    const producer = list(withPrefix(connProps, 'producer.override.')['bootstrap.servers'] ?? withPrefix(this.config.props, 'producer.')['bootstrap.servers'] ?? this.config.props['bootstrap.servers']);
+    return worker.size === producer.size && [...worker].every((x) => producer.has(x));
+  }
+
+  /**
+   * The offset store of a source connector or task (Kafka's
+   * `offsetStoreFor*SourceConnector/Task`): the worker's own, unless the
+   * worker runs exactly-once sources or the connector names its own
+   * `offsets.storage.topic` (distributed mode only): then a
+   * ConnectorOffsetBackingStore whose primary store is the connector's topic
+   * (the worker's, when it is the same topic) with the worker's as secondary.
+   */
+  private async sourceOffsetStore(name: string, connProps: Readonly<Record<string, string>>, clientId: string): Promise<{ store: OffsetBackingStore; eosStore: ConnectorOffsetBackingStore | null; close: () => Promise<void> }> {
+    const d = this.distributed;
+    const own = d ? sourceExactlyOnceConfig(connProps).offsetsTopic : null;
+    if (!d || (!d.exactlyOnceSourceEnabled && own === null)) return { store: this.offsetStore, eosStore: null, close: async () => undefined };
+    const topic = own ?? d.offsetsTopic;
+    if (this.sameOffsetTopicAsWorker(topic, connProps)) {
+      const store = new ConnectorOffsetBackingStore(this.offsetStore, null, topic);
+      return { store, eosStore: store, close: async () => undefined };
+    }
+    const connectorStore = await d.openOffsetStore(topic, clientId, this.connectorClientProps(connProps));
+    const store = new ConnectorOffsetBackingStore(this.offsetStore, connectorStore, topic);
+    return { store, eosStore: store, close: () => connectorStore.stopAsync() };
   }
 
   private admin(): Admin {
@@ -275,7 +445,7 @@ export class Worker {
   }
 
   /** Starts one task. Returns false (and reports FAILED) when it could not be created. */
-  async startTask(id: ConnectorTaskId, connProps: Record<string, string>, taskProps: Record<string, string>, listener: TaskStatusListener, target: TargetState): Promise<boolean> {
+  async startTask(id: ConnectorTaskId, connProps: Record<string, string>, taskProps: Record<string, string>, listener: TaskStatusListener, target: TargetState, exactlyOnce?: ExactlyOnceTaskChecks): Promise<boolean> {
     const key = `${id.connector}-${id.task}`;
     if (this.tasks.has(key)) throw new ConnectException(`Task already exists in this worker: ${key}`);
     const log = this.logger.child({ task: key });
@@ -294,7 +464,33 @@ export class Worker {
       };
       const base = this.config.props;
       let wt: WorkerTask;
-      if (desc.type === 'source') {
+      if (desc.type === 'source' && this.distributed?.exactlyOnceSourceEnabled && exactlyOnce) {
+        const eosConfig = sourceExactlyOnceConfig(connProps);
+        const offsets = await this.sourceOffsetStore(id.connector, connProps, `connector-offsets-${key}`);
+        const producer = this.exactlyOnceProducer(id, connProps);
+        wt = new ExactlyOnceWorkerSourceTask(id, listener, pipeline, log, target === 'PAUSED', {
+          connectorName: id.connector,
+          task: task as SourceTask,
+          taskConfig: taskProps,
+          connectorConfig: connProps,
+          producer,
+          admin: this.config.topicCreationEnable ? this.admin() : null,
+          offsetStore: offsets.eosStore!,
+          offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
+          offsetFlushTimeoutMs: this.config.offsetFlushTimeoutMs,
+          topicCreationEnabled: this.config.topicCreationEnable,
+          onTopic: this.trackerFor(id),
+          transactionBoundary: eosConfig.transactionBoundary,
+          transactionBoundaryIntervalMs: eosConfig.transactionBoundaryIntervalMs ?? this.config.offsetFlushIntervalMs,
+          preProducerCheck: exactlyOnce.preProducerCheck,
+          postProducerCheck: exactlyOnce.postProducerCheck,
+        });
+        // a failed task closes at once (its open transaction is aborted by the next generation's fencing or the timeout)
+        const done = () => producer.close(wt.failed ? 0 : this.config.offsetFlushTimeoutMs).catch(() => undefined).then(() => offsets.close().catch(() => undefined));
+        wt.run();
+        wt.done.then(done, done);
+      } else if (desc.type === 'source') {
+        const { store, close } = await this.sourceOffsetStore(id.connector, connProps, `connector-offsets-${key}`);
         const producer = new Producer({
           ...producerClientOptions({ ...base, ...withPrefix(base, 'producer.'), ...withPrefix(connProps, 'producer.override.') }),
           clientId: withPrefix(connProps, 'producer.override.')['client.id'] ?? `connector-producer-${key}`,
@@ -311,13 +507,13 @@ export class Worker {
           connectorConfig: connProps,
           producer,
           admin: this.config.topicCreationEnable ? this.admin() : null,
-          offsetStore: this.offsetStore,
+          offsetStore: store,
           offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
           offsetFlushTimeoutMs: this.config.offsetFlushTimeoutMs,
           topicCreationEnabled: this.config.topicCreationEnable,
           onTopic: this.trackerFor(id),
         });
-        const done = () => producer.close(this.config.offsetFlushTimeoutMs).catch(() => undefined);
+        const done = () => producer.close(this.config.offsetFlushTimeoutMs).catch(() => undefined).then(() => close().catch(() => undefined));
         wt.run();
         wt.done.then(done, done);
       } else {

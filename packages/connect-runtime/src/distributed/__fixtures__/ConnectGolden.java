@@ -125,6 +125,10 @@ public class ConnectGolden {
         ObjectNode commit = f.objectNode();
         commit.put("tasks", 3);
         out.put("commitValue", mapper.writeValueAsString(commit));
+        // KafkaConfigBackingStore.TASK_COUNT_RECORD_V0: struct {task-count: INT32} (KIP-618), key tasks-fencing-<connector>
+        ObjectNode taskCount = f.objectNode();
+        taskCount.put("task-count", 3);
+        out.put("taskCountValue", mapper.writeValueAsString(taskCount));
         ObjectNode stopped = f.objectNode();
         stopped.put("state", "PAUSED");
         stopped.put("state.v2", "STOPPED");
