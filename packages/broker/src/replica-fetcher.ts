@@ -149,7 +149,8 @@ class FetcherThread {
     }
     return {
       clusterId: null,
-      replicaId: m.nodeId,
+      // v15+ carries the replica in ReplicaState (KIP-903); the old field must keep its default.
+      replicaId: -1,
       replicaState: { replicaId: m.nodeId, replicaEpoch: m.brokerEpoch() },
       maxWaitMs: m.config.fetchWaitMaxMs,
       minBytes: m.config.fetchMinBytes,

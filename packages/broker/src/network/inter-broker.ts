@@ -160,7 +160,7 @@ export class InterBrokerSender {
     try {
       return await conn.send(apiKey, version, body, options.timeoutMs ?? this.requestTimeoutMs);
     } catch (e) {
-      this.logger.info({ nodeId, apiKey, err: (e as Error).message }, 'inter-broker request failed');
+      if (options.channel === undefined) this.logger.info({ nodeId, apiKey, err: (e as Error).message }, 'inter-broker request failed');
       throw e;
     }
   }
