@@ -27,38 +27,10 @@ import { VerificationGuard } from '@nagare/storage';
 import { partitionKeyOf, type AppendEntry, type PartitionAppendResult } from '../replica-manager';
 import { partitionKey, type TxnPartition } from '../transaction/state';
 import { produceOperation, producerFacingError } from '../transaction/verifier';
-import { Purgatory } from '../purgatory';
 import { currentLeaderOf } from './fetch';
+import { awaitReplication } from './replication-wait';
 import { defineHandler, type RequestContext } from './types';
 
-/**
- * acks=all (Kafka's DelayedProduce): waits until every appended partition's high watermark passed
- * its records, leadership was lost, or `timeoutMs` passed; then sets each result's error code
- * (REQUEST_TIMED_OUT for those still waiting, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR fell
- * below min.insync.replicas).
- */
-async function awaitReplication(ctx: RequestContext, results: PartitionAppendResult[], timeoutMs: number): Promise<void> {
-  const replicas = ctx.services.replicas;
-  const waiting = results.filter((r) => r.errorCode === ErrorCode.NONE && r.nextOffset !== undefined);
-  if (waiting.length === 0) return;
-  const epochs = waiting.map((r) => replicas.get(r.topic, r.partition)?.leaderEpoch ?? -1);
-  const check = (i: number) => replicas.checkEnoughReplicasReachOffset(waiting[i].topic, waiting[i].partition, waiting[i].nextOffset!, epochs[i]);
-  const allDone = () => waiting.every((_, i) => check(i) !== null);
-  if (!allDone()) {
-    await ctx.services.purgatory.wait(
-      waiting.map((r) => Purgatory.key(r.topic, r.partition)),
-      Math.max(0, timeoutMs),
-      allDone,
-    );
-  }
-  waiting.forEach((r, i) => {
-    const code = check(i) ?? ErrorCode.REQUEST_TIMED_OUT;
-    if (code === ErrorCode.NONE) return;
-    // As Kafka's DelayedProduce: only the error changes (the records are in the leader's log).
-    r.errorCode = code;
-    r.errorMessage = null;
-  });
-}
 
 export const produceHandler = defineHandler({
   apiKey: ApiKey.Produce,
@@ -99,7 +71,7 @@ export const produceHandler = defineHandler({
     let a = 0;
     const results = plan.map((x) => ('records' in x ? appended[a++] : x));
     if (req.acks === 0) return null;
-    if (req.acks === -1) await awaitReplication(ctx, results, req.timeoutMs);
+    if (req.acks === -1) await awaitReplication(ctx.services, results, req.timeoutMs);
     const image = ctx.services.metadata();
     let i = 0;
     return {
