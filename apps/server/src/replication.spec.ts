@@ -221,3 +221,57 @@ describeBuilt('partition replication on 3 combined nodes (real processes)', () =
     }
   });
 });
+
+describeBuilt('min.insync.replicas on 1 controller + 3 brokers (real processes)', () => {
+  let cluster: TestCluster | undefined;
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('two brokers down: acks=all gets NOT_ENOUGH_REPLICAS, acks=1 still works; one back in the ISR: acks=all works again', async () => {
+    cluster = await TestCluster.start({
+      controllers: 1,
+      brokers: 3,
+      props: { 'broker.heartbeat.interval.ms': '500', 'broker.session.timeout.ms': '4000', 'replica.lag.time.max.ms': '4000', 'replica.fetch.backoff.ms': '200' },
+    });
+    const c = cluster;
+    const admin = new Admin({ bootstrapServers: c.bootstrapServers, requestTimeoutMs: 5000, defaultApiTimeoutMs: 30000 });
+    const topic = 'min-isr';
+    try {
+      const [created] = await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
+      expect(created.error).toBeNull();
+      const describe = async () => (await admin.describeTopics([topic]))[0].partitions[0];
+      const p = await until('a full ISR', async () => {
+        const d = await describe();
+        return d.leader !== null && d.isr.length === 3 ? d : undefined;
+      }, 30000);
+      const leader = p.leader!.nodeId;
+      const followers = p.replicas.map((r) => r.nodeId).filter((id) => id !== leader);
+      const leaderBootstrap = `127.0.0.1:${c.node(leader).brokerPort}`;
+      const all = new Producer({ bootstrapServers: leaderBootstrap, acks: 'all', retries: 0, enableIdempotence: false, requestTimeoutMs: 10000, deliveryTimeoutMs: 20000 });
+      const one = new Producer({ bootstrapServers: leaderBootstrap, acks: 1, retries: 0, enableIdempotence: false, requestTimeoutMs: 10000, deliveryTimeoutMs: 20000 });
+      try {
+        expect((await all.send({ topic, partition: 0, value: 'a-0' })).offset).toBe(0);
+        for (const f of followers) await c.killNode(f);
+        await until('the ISR down to the leader', async () => {
+          const d = await describe();
+          return d.isr.length === 1 && d.isr[0].nodeId === leader ? true : undefined;
+        }, 60000);
+        await expect(all.send({ topic, partition: 0, value: 'refused' })).rejects.toMatchObject({ code: 19 }); // NOT_ENOUGH_REPLICAS
+        expect((await one.send({ topic, partition: 0, value: 'one-1' })).offset).toBe(1);
+        await c.startNode(followers[0]);
+        await until('the restarted follower back in the ISR', async () => {
+          const d = await describe();
+          return d.isr.some((r) => r.nodeId === followers[0]) ? true : undefined;
+        }, 60000);
+        expect((await all.send({ topic, partition: 0, value: 'a-2' })).offset).toBe(2);
+      } finally {
+        await all.close();
+        await one.close();
+      }
+      expect(await consumeAll(c.bootstrapServers, topic, 3, 30000)).toEqual(['a-0', 'one-1', 'a-2']);
+    } finally {
+      admin.close();
+    }
+  });
+});
