@@ -13,6 +13,7 @@
  */
 import type { Clock, Logger, Scheduler } from '@nagare/common';
 import { ApiKey, ErrorCode, type FetchRequest, type FetchResponse } from '@nagare/protocol';
+import type { PartitionLog } from '@nagare/storage';
 import type { InterBrokerSender } from './network/inter-broker';
 import type { HostedPartition, ReplicaManager } from './replica-manager';
 
@@ -46,6 +47,22 @@ function fetcherId(topic: string, partition: number, n: number): number {
 }
 
 const FETCH_VERSION = 15;
+
+/**
+ * The leader said this log diverged from its own: its `epoch` ends at `leaderEndOffset` there.
+ * Truncates to where both logs agree on that epoch (the smaller of the two end offsets; Kafka's
+ * truncateOnFetchResponse) and returns the new log end. When nothing is cut the leader epoch cache
+ * still loses epochs from that offset on (this broker led an epoch without writing in it), so the
+ * next fetch names an epoch the leader knows.
+ */
+export function truncateOnDivergence(log: PartitionLog, epoch: number, leaderEndOffset: number): number {
+  const mine = log.endOffsetForLeaderEpoch(epoch);
+  const target = mine.endOffset >= 0 ? Math.min(leaderEndOffset, mine.endOffset) : leaderEndOffset;
+  const to = Math.max(0, Math.min(target, log.logEndOffset));
+  if (to < log.logEndOffset) log.truncateTo(to);
+  else log.leaderEpochCache.truncateFromEnd(to);
+  return log.logEndOffset;
+}
 
 class FetcherThread {
   readonly partitions = new Map<string, Fetching>();
@@ -191,16 +208,9 @@ class FetcherThread {
     const log = f.p.log;
     if (pd.errorCode === ErrorCode.NONE) {
       if (pd.divergingEpoch.epoch >= 0 || pd.divergingEpoch.endOffset >= 0n) {
-        // Truncate to where this log and the leader's agree on the diverging epoch.
-        const leaderEnd = Number(pd.divergingEpoch.endOffset);
-        const mine = log.endOffsetForLeaderEpoch(pd.divergingEpoch.epoch);
-        const target = mine.leaderEpoch === pd.divergingEpoch.epoch ? Math.min(leaderEnd, mine.endOffset) : Math.min(leaderEnd, mine.endOffset >= 0 ? mine.endOffset : leaderEnd);
-        const to = Math.max(0, Math.min(target, log.logEndOffset));
-        m.logger.info({ topic: f.p.topic, partition: f.p.partition, from: log.logEndOffset, to, divergingEpoch: pd.divergingEpoch.epoch }, 'truncating diverged log');
-        if (to < log.logEndOffset) log.truncateTo(to);
-        // Nothing to cut, but the epoch cache may name an epoch the leader does not have from here on
-        // (this broker led that epoch without writing in it).
-        else log.leaderEpochCache.truncateFromEnd(to);
+        const from = log.logEndOffset;
+        const to = truncateOnDivergence(log, pd.divergingEpoch.epoch, Number(pd.divergingEpoch.endOffset));
+        m.logger.info({ topic: f.p.topic, partition: f.p.partition, from, to, divergingEpoch: pd.divergingEpoch.epoch }, 'truncated diverged log');
         return;
       }
       const records = pd.records;
