@@ -8,9 +8,10 @@
  * while a replica is down (two of three combined nodes down would take the metadata quorum too).
  */
 import { join } from 'node:path';
-import { Admin, Consumer, Producer } from '@nagare/client';
-import { ManualClock } from '@nagare/common';
-import { iterateBatches } from '@nagare/records';
+import { Admin, BrokerConnection, Consumer, ExponentialBackoff, Producer } from '@nagare/client';
+import { ManualClock, silentLogger, systemClock, systemScheduler } from '@nagare/common';
+import { ApiKey, ErrorCode } from '@nagare/protocol';
+import { RecordBatchBuilder, iterateBatches } from '@nagare/records';
 import { LogManager, NodeFileSystem, logConfigFromProperties } from '@nagare/storage';
 import { TestCluster, serverBuilt, NOT_BUILT_MESSAGE } from '@nagare/testing';
 
@@ -252,6 +253,30 @@ describeBuilt('min.insync.replicas on 1 controller + 3 brokers (real processes)'
       const one = new Producer({ bootstrapServers: leaderBootstrap, acks: 1, retries: 0, enableIdempotence: false, requestTimeoutMs: 10000, deliveryTimeoutMs: 20000 });
       try {
         expect((await all.send({ topic, partition: 0, value: 'a-0' })).offset).toBe(0);
+        // A produce sent to a follower: NOT_LEADER_OR_FOLLOWER with the leader and its endpoint (KIP-951).
+        const conn = new BrokerConnection(followers[0], '127.0.0.1', c.node(followers[0]).brokerPort!, {
+          clientId: 'kip-951',
+          requestTimeoutMs: 10000,
+          connectionSetupTimeoutMs: 5000,
+          maxInFlight: 1,
+          reconnectBackoff: new ExponentialBackoff(50, 1000),
+          clock: systemClock,
+          scheduler: systemScheduler,
+          logger: silentLogger,
+        });
+        try {
+          const builder = new RecordBatchBuilder({ maxBytes: 1 << 20 });
+          builder.append({ timestamp: Date.now(), key: null, value: Buffer.from('wrong-broker') });
+          const records = builder.build();
+          const res = await conn.request(ApiKey.Produce, () => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }));
+          const pr = res.responses[0].partitionResponses[0];
+          expect(pr.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          expect(pr.currentLeader.leaderId).toBe(leader);
+          expect(pr.currentLeader.leaderEpoch).toBeGreaterThanOrEqual(0);
+          expect(res.nodeEndpoints.map((e) => [e.nodeId, e.port])).toEqual([[leader, c.node(leader).brokerPort]]);
+        } finally {
+          conn.close();
+        }
         for (const f of followers) await c.killNode(f);
         await until('the ISR down to the leader', async () => {
           const d = await describe();
