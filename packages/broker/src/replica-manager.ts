@@ -420,13 +420,15 @@ export class ReplicaManager {
   }
 
   /**
-   * For acks=all: whether the records before `nextOffset` are committed (Kafka's
-   * checkEnoughReplicasReachOffset). Null while they are not; otherwise the error code
+   * For acks=all: whether the records before `nextOffset`, appended while this broker led
+   * (`leadership`: PartitionState.leadership then), are committed (Kafka's checkEnoughReplicasReachOffset). Null while they are not; otherwise the error code
    * (NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR fell below min.insync.replicas meanwhile).
    */
-  checkEnoughReplicasReachOffset(topic: string, partition: number, nextOffset: number, leaderEpoch: number): number | null {
+  checkEnoughReplicasReachOffset(topic: string, partition: number, nextOffset: number, leadership: number): number | null {
     const p = this.get(topic, partition);
-    if (p === undefined || !p.isLeader || p.leaderEpoch !== leaderEpoch) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    // Leadership lost (even if regained since: the records may have been truncated meanwhile). A new
+    // epoch with this broker still leading (the controller bumps it on some ISR changes) keeps the log.
+    if (p === undefined || !p.isLeader || p.state.leadership !== leadership) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (p.log.highWatermark < nextOffset) return null;
     return p.minInsyncReplicas <= p.state.maximalIsr.length ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
   }
