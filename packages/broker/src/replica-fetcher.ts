@@ -214,7 +214,7 @@ class FetcherThread {
         return;
       }
       const records = pd.records;
-      m.replicas.appendAsFollower(f.p, records ?? Buffer.alloc(0), Number(pd.highWatermark));
+      m.replicas.appendAsFollower(f.p, records ?? Buffer.alloc(0), Number(pd.highWatermark), Number(pd.logStartOffset));
       return;
     }
     if (pd.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {

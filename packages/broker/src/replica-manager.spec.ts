@@ -102,7 +102,7 @@ function replicate(leader: Node, follower: Node): { errorCode: number; diverging
     1 << 20,
     { readCommitted: false, minOneMessage: true, replica: { replicaId: follower.id, replicaEpoch: BigInt(follower.id * 10), lastFetchedEpoch: log.leaderEpochCache.latestEpoch } },
   );
-  if (r.errorCode === 0 && r.divergingEpoch === undefined) follower.rm.appendAsFollower(follower.p, r.records, Number(r.highWatermark));
+  if (r.errorCode === 0 && r.divergingEpoch === undefined) follower.rm.appendAsFollower(follower.p, r.records, Number(r.highWatermark), Number(r.logStartOffset));
   return { errorCode: r.errorCode, diverging: r.divergingEpoch };
 }
 
@@ -282,5 +282,16 @@ describe('ReplicaManager replication', () => {
     n1.apply([partitionRecord({ leader: 1, leaderEpoch: 3, partitionEpoch: 3, isr: [1] })]);
     expect(n1.p.log.highWatermark).toBe(1);
     expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 1, term)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it("a follower's log start follows the leader's (DeleteRecords on the leader)", () => {
+    setup('1');
+    n1.rm.appendToLeader({ topic: TOPIC, partition: 0, records: batch(['a', 'b', 'c', 'd']) }, { requiredAcks: 1 });
+    for (let i = 0; i < 2; i++) for (const f of [n2, n3]) replicate(n1, f);
+    expect(n1.p.log.highWatermark).toBe(4);
+    n1.p.log.deleteRecordsBefore(2);
+    replicate(n1, n2);
+    expect(n2.p.log.logStartOffset).toBe(2);
+    expect(n3.p.log.logStartOffset).toBe(0);
   });
 });

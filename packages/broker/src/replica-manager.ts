@@ -437,12 +437,20 @@ export class ReplicaManager {
    * Appends records fetched from the leader, as bytes with the leader's offsets and epochs, and
    * takes the leader's high watermark (a follower's, capped at its own log end).
    */
-  appendAsFollower(p: HostedPartition, records: Buffer, leaderHighWatermark: number): void {
-    if (records.length > 0) p.log.appendAsFollower(records);
+  appendAsFollower(p: HostedPartition, records: Buffer, leaderHighWatermark: number, leaderLogStartOffset = -1): void {
+    const log = p.log;
+    if (records.length > 0) log.appendAsFollower(records);
     if (leaderHighWatermark >= 0) {
-      const hw = Math.min(leaderHighWatermark, p.log.logEndOffset);
-      if (hw > p.log.highWatermark) {
-        p.log.highWatermark = hw;
+      const hw = Math.min(leaderHighWatermark, log.logEndOffset);
+      if (hw > log.highWatermark) log.highWatermark = hw;
+    }
+    // The leader's log start moved (DeleteRecords, retention): so does this replica's, within its
+    // high watermark (Kafka's maybeIncrementLogStartOffset with LeaderOffsetIncremented).
+    if (leaderLogStartOffset > log.logStartOffset && leaderLogStartOffset <= log.highWatermark) {
+      try {
+        log.deleteRecordsBefore(leaderLogStartOffset);
+      } catch (e) {
+        this.logger.warn({ topic: p.topic, partition: p.partition, leaderLogStartOffset, err: (e as Error).message }, 'could not follow the leader\'s log start offset');
       }
     }
     this.notify(p);
