@@ -10,7 +10,7 @@
  * judges; the same seed gives the same schedule of faults (the timing of a real cluster does not
  * replay exactly).
  */
-import { Admin, Consumer, Producer, type ConsumerRecord } from '@nagare/client';
+import { Admin, Consumer, Producer, tpKey, type ConsumerRecord } from '@nagare/client';
 import { TestCluster } from '@nagare/testing';
 import { check, formatEvent, formatReport, recordValue, type ChaosEvent, type CheckResult } from './checker';
 
@@ -292,18 +292,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
       const tps = Array.from({ length: partitions }, (_, partition) => ({ topic: TOPIC, partition }));
       reader.assign(tps);
       reader.seekToBeginning(tps);
-      const ends = await reader.endOffsets(tps);
-      const done = () => tps.every((tp) => (positions.get(tp.partition) ?? 0) >= (ends.get(`${TOPIC}-${tp.partition}`) ?? 0));
+      const ends = new Map([...(await reader.endOffsets(tps))].map(([k, v]) => [tps.find((tp) => tpKey(tp.topic, tp.partition) === k)!.partition, v]));
+      if (ends.size !== partitions) throw new Error(`final read: end offsets of ${ends.size} of ${partitions} partitions`);
       const positions = new Map<number, number>();
+      const done = () => tps.every((tp) => (positions.get(tp.partition) ?? 0) >= ends.get(tp.partition)!);
       const deadline = Date.now() + 120_000;
       while (!done() && Date.now() < deadline) {
         for (const r of await reader.poll(1000)) {
           record({ t: now(), type: 'final-read', partition: r.partition, offset: r.offset, value: r.value?.toString() ?? '' });
           positions.set(r.partition, r.offset + 1);
         }
-        for (const tp of tps) positions.set(tp.partition, Math.max(positions.get(tp.partition) ?? 0, await reader.position(tp)));
       }
-      log(`final read: ${[...ends].map(([k, v]) => `${k} end ${v}`).join(', ')}`);
+      if (!done()) throw new Error(`final read: stopped at ${[...positions].map(([p, o]) => `${p}@${o}`).join(', ')} of ${[...ends].map(([p, o]) => `${p}@${o}`).join(', ')}`);
+      log(`final read: ${[...ends].map(([p, v]) => `partition ${p} end ${v}`).join(', ')}`);
     } finally {
       await reader.close();
     }
