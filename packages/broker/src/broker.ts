@@ -28,6 +28,7 @@ import { BoundListener, SocketServer } from './network/socket-server';
 import { ProducerIdManager } from './producer-id-manager';
 import { Purgatory } from './purgatory';
 import { ReplicaManager } from './replica-manager';
+import { ReplicaFetcherManager } from './replica-fetcher';
 import type { BrokerServices } from './services';
 import { OFFSETS_TOPIC, OffsetsTopic, TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './offsets-topic';
 import { InterBrokerSender } from './network/inter-broker';
@@ -83,6 +84,7 @@ export class Broker implements BrokerServices {
   readonly interBroker: InterBrokerSender;
   readonly resolver: ConfigResolver;
   readonly purgatory: Purgatory;
+  readonly replicaFetchers: ReplicaFetcherManager;
   private readonly logManager: LogManager;
   private readonly scheduler: Scheduler;
   private readonly offsetsTopic: OffsetsTopic;
@@ -162,6 +164,32 @@ export class Broker implements BrokerServices {
       metadata: () => this.metadata(),
     });
     this.interBroker = new InterBrokerSender(this, opts.logger.child({ component: 'inter-broker' }), opts.config.int('request.timeout.ms'));
+    const c = opts.config;
+    this.replicaFetchers = new ReplicaFetcherManager(
+      this.nodeId,
+      {
+        numFetchers: Math.max(1, c.int('num.replica.fetchers')),
+        fetchMaxBytes: c.int('replica.fetch.max.bytes'),
+        fetchResponseMaxBytes: c.int('replica.fetch.response.max.bytes'),
+        fetchMinBytes: c.int('replica.fetch.min.bytes'),
+        fetchWaitMaxMs: c.int('replica.fetch.wait.max.ms'),
+        fetchBackoffMs: c.int('replica.fetch.backoff.ms'),
+        requestTimeoutMs: c.int('replica.socket.timeout.ms'),
+      },
+      this.replicas,
+      this.interBroker,
+      () => this.lifecycle.brokerEpoch,
+      opts.clock,
+      opts.scheduler,
+      opts.logger.child({ component: 'replica-fetcher' }),
+    );
+    this.replicas.configureReplication({
+      replicaLagTimeMaxMs: c.int('replica.lag.time.max.ms'),
+      alterPartition: (req) => this.controller.send(ApiKey.AlterPartition, req, { version: 3 }),
+      brokerEpoch: () => this.lifecycle.brokerEpoch,
+      image: () => this.metadata(),
+      onFollowerChange: (p, leaderId) => this.replicaFetchers.follow(p, leaderId),
+    });
     this.txnVerifier = new TransactionVerifier(this, this.interBroker, opts.logger.child({ component: 'txn-verification' }));
     this.replicas.setTransactionVerification(opts.config.bool('transaction.partition.verification.enable'));
     this.transactionStateTopic = new TransactionStateTopic(this, opts.config.int('transaction.state.log.num.partitions'));
@@ -380,6 +408,8 @@ export class Broker implements BrokerServices {
       this.every(flushCheck, 'flush', () => this.logManager.flushDue());
     }
     this.every(c.int('log.flush.offset.checkpoint.interval.ms'), 'checkpoint', () => this.logManager.checkpoint());
+    // Kafka's isr-expiration task: every half of replica.lag.time.max.ms.
+    this.every(Math.max(1, Math.floor(c.int('replica.lag.time.max.ms') / 2)), 'isr-expiration', () => this.replicas.maybeShrinkIsr());
   }
 
   /**
@@ -398,6 +428,7 @@ export class Broker implements BrokerServices {
     for (const t of this.tasks) t.cancel();
     this.unsubscribe?.();
     await this.socketServer?.stop();
+    this.replicaFetchers.close();
     this.purgatory.completeAll();
     await this.transactions.shutdown();
     await this.groups.shutdown();

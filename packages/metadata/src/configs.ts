@@ -111,6 +111,9 @@ const BROKER_ACTED_ON: ReadonlySet<string> = new Set([
   'broker.heartbeat.interval.ms', 'metadata.max.idle.interval.ms', 'metadata.log.max.record.bytes.between.snapshots',
   'metadata.log.max.snapshot.interval.ms', 'auto.leader.rebalance.enable', 'leader.imbalance.check.interval.seconds',
   'controlled.shutdown.enable', 'initial.broker.registration.timeout.ms',
+  // Partition replication (issue 12).
+  'replica.lag.time.max.ms', 'replica.fetch.max.bytes', 'replica.fetch.min.bytes', 'replica.fetch.wait.max.ms',
+  'replica.fetch.backoff.ms', 'replica.fetch.response.max.bytes', 'replica.socket.timeout.ms', 'num.replica.fetchers',
 ]);
 
 /** Topic configs nagare accepts but does not act on (replication throttles, tiered storage, preallocation). */

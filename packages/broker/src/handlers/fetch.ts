@@ -6,8 +6,13 @@
  * one batch, so a batch larger than the limits still makes progress). Long
  * polling: when fewer than min_bytes are available the response waits up to
  * max_wait_ms for appends. Incremental fetch sessions (KIP-227) from v7;
- * topic ids instead of names from v13. Replica fetches (replica id >= 0) are
- * not served by a single node: they get NOT_LEADER_OR_FOLLOWER.
+ * topic ids instead of names from v13. Replica fetches (replica id >= 0, or
+ * the ReplicaState of KIP-903 from v15) read up to the log end, carry the
+ * follower's fetch offset to the leader's ISR and high watermark logic, and
+ * get divergingEpoch when the follower's last fetched epoch ended earlier here
+ * (KIP-320). Partitions this broker does not lead answer NOT_LEADER_OR_FOLLOWER
+ * (or FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH) with currentLeader from the
+ * image (KIP-951).
  */
 import { ApiKey, ErrorCode, FetchRequest, FetchResponse, ZERO_UUID } from '@nagare/protocol';
 import type { MetadataImage } from '@nagare/metadata';
@@ -23,6 +28,7 @@ interface Wanted {
   fetchOffset: bigint;
   maxBytes: number;
   currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
   /** Set when the topic id or name does not resolve. */
   errorCode?: number;
   session?: SessionPartition;
@@ -30,15 +36,22 @@ interface Wanted {
 
 type PartitionData = FetchResponse.PartitionData;
 
-function partitionResponse(partition: number, r: PartitionReadResult): PartitionData {
+/** KIP-951: where a client that got a leadership error should go, from the image. */
+export function currentLeaderOf(image: MetadataImage, topic: string, partition: number, errorCode: number): { leaderId: number; leaderEpoch: number } {
+  if (errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && errorCode !== ErrorCode.FENCED_LEADER_EPOCH) return { leaderId: -1, leaderEpoch: -1 };
+  const p = image.topicsByName.get(topic)?.partitions.get(partition);
+  return p === undefined ? { leaderId: -1, leaderEpoch: -1 } : { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
+}
+
+function partitionResponse(partition: number, r: PartitionReadResult, currentLeader: { leaderId: number; leaderEpoch: number }): PartitionData {
   return {
     partitionIndex: partition,
     errorCode: r.errorCode,
     highWatermark: r.highWatermark,
     lastStableOffset: r.lastStableOffset,
     logStartOffset: r.logStartOffset,
-    divergingEpoch: { epoch: -1, endOffset: -1n },
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    divergingEpoch: r.divergingEpoch ?? { epoch: -1, endOffset: -1n },
+    currentLeader,
     snapshotId: { endOffset: -1n, epoch: -1 },
     abortedTransactions: r.abortedTransactions,
     preferredReadReplica: -1,
@@ -68,6 +81,7 @@ function collect(req: FetchRequest, image: MetadataImage, useIds: boolean, sessi
         fetchOffset: p.fetchOffset,
         maxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch,
+        lastFetchedEpoch: p.lastFetchedEpoch,
         errorCode: r.errorCode,
       });
     }
@@ -102,6 +116,7 @@ function collect(req: FetchRequest, image: MetadataImage, useIds: boolean, sessi
       fetchOffset: sp.fetchOffset,
       maxBytes: sp.maxBytes,
       currentLeaderEpoch: fromReq?.currentLeaderEpoch ?? -1,
+      lastFetchedEpoch: fromReq?.lastFetchedEpoch ?? -1,
       errorCode: fromReq?.errorCode,
       session: sp,
     });
@@ -109,7 +124,12 @@ function collect(req: FetchRequest, image: MetadataImage, useIds: boolean, sessi
   return out;
 }
 
-function readAll(ctx: RequestContext, wanted: Wanted[], req: FetchRequest): { results: PartitionReadResult[]; bytes: number; anyError: boolean } {
+function readAll(
+  ctx: RequestContext,
+  wanted: Wanted[],
+  req: FetchRequest,
+  replica: { replicaId: number; replicaEpoch: bigint } | undefined,
+): { results: PartitionReadResult[]; bytes: number; anyError: boolean } {
   const readCommitted = req.isolationLevel === 1;
   let remaining = req.maxBytes;
   let bytes = 0;
@@ -125,9 +145,9 @@ function readAll(ctx: RequestContext, wanted: Wanted[], req: FetchRequest): { re
     const r = ctx.services.replicas.read(
       { topic: w.topic, partition: w.partition, fetchOffset: w.fetchOffset, maxBytes: w.maxBytes, currentLeaderEpoch: w.currentLeaderEpoch },
       remaining,
-      { readCommitted, minOneMessage: first },
+      { readCommitted, minOneMessage: first, replica: replica && { ...replica, lastFetchedEpoch: w.lastFetchedEpoch } },
     );
-    if (r.errorCode !== 0) anyError = true;
+    if (r.errorCode !== 0 || r.divergingEpoch !== undefined) anyError = true;
     if (r.bytes > 0) {
       first = false;
       remaining -= r.bytes;
@@ -161,9 +181,9 @@ export const fetchHandler = defineHandler({
     }
 
     let image = s.metadata();
-    let wanted = collect(req, image, useIds, session);
-    if (replicaId >= 0) wanted = wanted.map((w) => ({ ...w, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }));
-    let read = readAll(ctx, wanted, req);
+    const wanted = collect(req, image, useIds, session);
+    const replica = replicaId >= 0 ? { replicaId, replicaEpoch: v >= 15 ? req.replicaState.replicaEpoch : -1n } : undefined;
+    let read = readAll(ctx, wanted, req, replica);
 
     if (read.bytes < req.minBytes && req.maxWaitMs > 0 && !read.anyError && wanted.length > 0) {
       const keys = wanted.map((w) => Purgatory.key(w.topic, w.partition));
@@ -173,14 +193,15 @@ export const fetchHandler = defineHandler({
         for (const w of wanted) {
           const p = s.replicas.get(w.topic, w.partition);
           if (!p) return true;
-          const upper = req.isolationLevel === 1 ? p.log.lastStableOffset : p.log.highWatermark;
+          if (!p.isLeader) return true;
+          const upper = replica !== undefined ? p.log.logEndOffset : req.isolationLevel === 1 ? p.log.lastStableOffset : p.log.highWatermark;
           if (upper > Number(w.fetchOffset)) available += p.log.bytesBetween(Number(w.fetchOffset), upper);
           if (available >= req.minBytes) return true;
         }
         return false;
       });
       image = s.metadata();
-      read = readAll(ctx, wanted, req);
+      read = readAll(ctx, wanted, req, replica);
     }
 
     // Group by topic, in request order; incremental sessions send only partitions with news.
@@ -204,7 +225,7 @@ export const fetchHandler = defineHandler({
       const tkey = useIds ? w.topicId : w.topic;
       let t = topics.get(tkey);
       if (!t) topics.set(tkey, (t = { topic: useIds ? '' : w.topic, topicId: useIds ? w.topicId : ZERO_UUID, partitions: [] }));
-      t.partitions.push(partitionResponse(w.partition, r));
+      t.partitions.push(partitionResponse(w.partition, r, currentLeaderOf(image, w.topic, w.partition, r.errorCode)));
     });
     return { ...base, sessionId: session?.id ?? 0, responses: [...topics.values()] };
   },

@@ -4,8 +4,12 @@
  * 4.x does (KIP-896). acks must be -1, 0 or 1 (INVALID_REQUIRED_ACKS). Each
  * partition is validated and appended independently; failures are per
  * partition error codes (with record errors, v8+). acks=0 appends and sends
- * no response. With a single node acks=all completes once the append is done
- * (and fsynced when flush.messages asks for it). As Kafka's
+ * no response. acks=1 answers after the leader's append; acks=all waits (in
+ * the produce purgatory, up to the request's timeout: REQUEST_TIMED_OUT) until
+ * the high watermark passes the records, i.e. every replica of the ISR has
+ * them; min.insync.replicas refuses it before the append (NOT_ENOUGH_REPLICAS)
+ * and after it (NOT_ENOUGH_REPLICAS_AFTER_APPEND) as Kafka. Leadership errors
+ * carry currentLeader (KIP-951). As Kafka's
  * ProduceRequest.validateRecords, a partition must carry exactly one record
  * batch (v3+): more is INVALID_RECORD for that partition, nothing appended.
  *
@@ -23,7 +27,10 @@ import { VerificationGuard } from '@nagare/storage';
 import { partitionKeyOf, type AppendEntry, type PartitionAppendResult } from '../replica-manager';
 import { partitionKey, type TxnPartition } from '../transaction/state';
 import { produceOperation, producerFacingError } from '../transaction/verifier';
+import { currentLeaderOf } from './fetch';
+import { awaitReplication } from './replication-wait';
 import { defineHandler, type RequestContext } from './types';
+
 
 export const produceHandler = defineHandler({
   apiKey: ApiKey.Produce,
@@ -64,6 +71,8 @@ export const produceHandler = defineHandler({
     let a = 0;
     const results = plan.map((x) => ('records' in x ? appended[a++] : x));
     if (req.acks === 0) return null;
+    if (req.acks === -1) await awaitReplication(ctx.services, results, req.timeoutMs);
+    const image = ctx.services.metadata();
     let i = 0;
     return {
       responses: req.topicData.map((t) => ({
@@ -78,7 +87,7 @@ export const produceHandler = defineHandler({
             logStartOffset: r.logStartOffset,
             recordErrors: r.recordErrors,
             errorMessage: r.errorMessage,
-            currentLeader: { leaderId: -1, leaderEpoch: -1 },
+            currentLeader: currentLeaderOf(image, t.name, p.index, r.errorCode),
           };
         }),
       })),

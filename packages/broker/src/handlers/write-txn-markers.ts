@@ -8,12 +8,15 @@
  * ended through the group coordinator, so its pending transactional offsets
  * become visible (or are dropped) as the marker lands; while its shard is
  * not here the answer is NOT_LEADER_OR_FOLLOWER (the coordinator retries).
- * A partition not hosted here is UNKNOWN_TOPIC_OR_PARTITION.
+ * A partition not hosted here is UNKNOWN_TOPIC_OR_PARTITION. As Kafka (acks=-1),
+ * a marker is answered once the ISR has it (the high watermark passed it), or
+ * REQUEST_TIMED_OUT after request.timeout.ms.
  */
 import { ApiKey, ErrorCode, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse } from '@nagare/protocol';
 import { ControlRecordType, buildControlBatch } from '@nagare/records';
 import { OFFSETS_TOPIC } from '../offsets-topic';
 import type { BrokerServices } from '../services';
+import { awaitReplication } from './replication-wait';
 import { defineHandler } from './types';
 
 export async function writeTxnMarkers(s: BrokerServices, req: WriteTxnMarkersRequest): Promise<WriteTxnMarkersResponse> {
@@ -39,6 +42,7 @@ export async function writeTxnMarkers(s: BrokerServices, req: WriteTxnMarkersReq
                 timestamp: now,
               });
               const r = s.replicas.appendToLeader({ topic: t.name, partition: p, records: batch }, { allowInternal: true, origin: 'coordinator' }, now);
+              await awaitReplication(s, [r], s.config.int('request.timeout.ms'));
               return { partitionIndex: p, errorCode: r.errorCode };
             }),
           ),

@@ -98,7 +98,7 @@ class BrokerConnection {
 const LOCAL_CONNECTION: ConnectionInfo = { id: 'inter-broker-local', listener: '', remoteAddress: '127.0.0.1', remotePort: 0, clientId: CLIENT_ID };
 
 export class InterBrokerSender {
-  private readonly connections = new Map<number, BrokerConnection>();
+  private readonly connections = new Map<string, BrokerConnection>();
   /** Set by tests: send requests for this broker over the network too. */
   forceNetwork = false;
   /** Requests answered in-process / over the network (tests, benchmarks). */
@@ -121,7 +121,17 @@ export class InterBrokerSender {
 
   private localConnection: ConnectionInfo | null = null;
 
-  async send<K extends keyof RequestByKey & keyof ResponseByKey>(nodeId: number, apiKey: K, version: number, body: RequestByKey[K]): Promise<ResponseByKey[K]> {
+  /**
+   * `channel` names a connection of its own (the replica fetchers use one each, so their long polls
+   * never hold up other requests to the same broker); `timeoutMs` overrides request.timeout.ms.
+   */
+  async send<K extends keyof RequestByKey & keyof ResponseByKey>(
+    nodeId: number,
+    apiKey: K,
+    version: number,
+    body: RequestByKey[K],
+    options: { channel?: string; timeoutMs?: number } = {},
+  ): Promise<ResponseByKey[K]> {
     if (nodeId === this.services.nodeId && !this.forceNetwork) {
       const handler = this.services.handlers.get(apiKey) as ApiHandler<K> | undefined;
       if (!handler) throw new NagareError('UNSUPPORTED_API', `this broker does not serve API ${apiKey}`);
@@ -139,17 +149,18 @@ export class InterBrokerSender {
     }
     const ep = this.endpointOf(nodeId);
     if (!ep) throw new NagareError('CONNECTION_FAILED', `broker ${nodeId} is not registered or is fenced`);
-    let conn = this.connections.get(nodeId);
+    const connKey = options.channel === undefined ? String(nodeId) : `${nodeId}/${options.channel}`;
+    let conn = this.connections.get(connKey);
     if (!conn || conn.closed || conn.host !== ep.host || conn.port !== ep.port) {
       conn?.close();
       conn = new BrokerConnection(ep.host, ep.port);
-      this.connections.set(nodeId, conn);
+      this.connections.set(connKey, conn);
     }
     this.sent.remote++;
     try {
-      return await conn.send(apiKey, version, body, this.requestTimeoutMs);
+      return await conn.send(apiKey, version, body, options.timeoutMs ?? this.requestTimeoutMs);
     } catch (e) {
-      this.logger.info({ nodeId, apiKey, err: (e as Error).message }, 'inter-broker request failed');
+      if (options.channel === undefined) this.logger.info({ nodeId, apiKey, err: (e as Error).message }, 'inter-broker request failed');
       throw e;
     }
   }
