@@ -22,17 +22,55 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_
   }
 }
 
-/** The brokers (id -> port) in the metadata of the broker at `port`, as kafkajs describes the cluster. */
-async function brokersSeenAt(port: number): Promise<Map<number, number>> {
-  const kafka = new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: 'faults-spec', logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000, retry: { retries: 0 } });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const d = await admin.describeCluster();
-    return new Map(d.brokers.map((b) => [b.nodeId, b.port]));
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+/**
+ * The brokers (id -> port) in the metadata of the broker at `port`: a Metadata v1 request for no
+ * topics, over a socket of its own to that one broker (a client library would also talk to others).
+ */
+function brokersSeenAt(port: number): Promise<Map<number, number>> {
+  return new Promise((resolve, reject) => {
+    const clientId = Buffer.from('faults-spec');
+    const body = Buffer.alloc(4);
+    body.writeInt32BE(0); // topics: an empty array (no topics)
+    const header = Buffer.alloc(10);
+    header.writeInt16BE(3, 0); // Metadata
+    header.writeInt16BE(1, 2); // v1
+    header.writeInt32BE(1, 4); // correlation id
+    header.writeInt16BE(clientId.length, 8);
+    const frame = Buffer.concat([header, clientId, body]);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(frame.length);
+    const s = net.connect(port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no Metadata answer from port ${port}`));
+    }, 5000);
+    s.on('connect', () => s.write(Buffer.concat([size, frame])));
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    s.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
+      clearTimeout(timer);
+      s.destroy();
+      let at = 8; // size, correlation id
+      const n = buf.readInt32BE(at);
+      at += 4;
+      const out = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const id = buf.readInt32BE(at);
+        const hostLen = buf.readInt16BE(at + 4);
+        at += 6 + hostLen;
+        const p = buf.readInt32BE(at);
+        const rackLen = buf.readInt16BE(at + 4);
+        at += 6 + Math.max(0, rackLen);
+        out.set(id, p);
+      }
+      resolve(out);
+    });
+  });
 }
 
 /** The state letter of a process in /proc (T: stopped). */
@@ -111,6 +149,27 @@ describe('TestCluster fault injection', () => {
         [3, c.node(3).interBrokerPorts.get(3)!],
       ]),
     );
+  });
+
+  it('replica fetches go through the broker-to-broker proxies: every follower reaches its leader over the follower=>leader link', async () => {
+    const before = new Map([...c.links()].filter(([k]) => k.includes('=>')).map(([k, p]) => [k, p.forwarded]));
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${c.node(1).brokerPort}`], clientId: 'faults-spec', logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'wired', numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
+      const md = await until('leaders of wired', async () => {
+        const m = await admin.fetchTopicMetadata({ topics: ['wired'] });
+        const ps = m.topics[0]?.partitions ?? [];
+        return ps.length === 3 && ps.every((p) => p.leader >= 1 && p.isr.length === 3) ? ps : undefined;
+      });
+      const expected = new Set(md.flatMap((p) => p.replicas.filter((r) => r !== p.leader).map((f) => `${f}=>${p.leader}`)));
+      expect(expected.size).toBeGreaterThan(0);
+      for (const k of expected) expect([k, c.links().get(k)!.forwarded]).toEqual([k, expect.any(Number)]);
+      await until('fetcher connections on every follower=>leader link', async () => ([...expected].every((k) => c.links().get(k)!.forwarded > before.get(k)!) ? true : undefined));
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('kill(id) sends SIGKILL: the broker is fenced; restart(id) brings it back on the same directory', async () => {
