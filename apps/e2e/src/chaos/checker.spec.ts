@@ -63,9 +63,12 @@ describe('chaos checker', () => {
   it('finds a duplicate', () => {
     const h = clean();
     h.push({ t: 200, type: 'final-read', partition: 0, offset: 5, value: recordValue('a', 0, 4) });
+    h.push({ t: 4.5, type: 'client', client: 'a', message: 'info bumping the producer epoch' });
     const r = check(h);
     expect(r.anomalies.map((a) => a.kind)).toEqual(['duplicate']);
     expect(r.anomalies[0].message).toBe('a:0:4 is in the log 2 times (offsets 0/4, 0/5)');
+    // What the producer logged between sending and the acknowledgement is shown with it.
+    expect(r.anomalies[0].lines.some((l) => /client\s+a: info bumping the producer epoch/.test(l))).toBe(true);
   });
 
   it('finds a producer’s records out of order in a partition', () => {

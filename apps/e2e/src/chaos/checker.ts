@@ -26,6 +26,8 @@ export type ChaosEvent =
   /** A committed offset seen: the acknowledgement of a commit, or a read of the group's offsets. */
   | { t: number; type: 'committed'; group: string; partition: number; offset: number; source: string }
   | { t: number; type: 'fault'; action: string; node?: number; detail?: string }
+  /** Something a client logged (info and above: epoch bumps, ...), for the context of anomalies. */
+  | { t: number; type: 'client'; client: string; message: string }
   | { t: number; type: 'recovery'; ok: boolean; ms: number; boundMs: number; detail?: string }
   | { t: number; type: 'final-read'; partition: number; offset: number; value: string };
 
@@ -84,6 +86,8 @@ export function formatEvent(e: ChaosEvent): string {
       return `${t} consume   ${e.consumer} partition ${e.partition} offset ${e.offset} ${e.value}`;
     case 'committed':
       return `${t} committed ${e.group} partition ${e.partition} offset ${e.offset} (${e.source})`;
+    case 'client':
+      return `${t} client    ${e.client}: ${e.message}`;
     case 'fault':
       return `${t} fault     ${e.action}${e.node !== undefined ? ` node ${e.node}` : ''}${e.detail ? ` ${e.detail}` : ''}`;
     case 'recovery':
@@ -196,7 +200,12 @@ export function check(history: readonly ChaosEvent[]): CheckResult {
       anomalies.push({
         kind: 'duplicate',
         message: `${k} is in the log ${reads.length} times (offsets ${reads.map((r) => `${r.partition}/${r.offset}`).join(', ')})`,
-        lines: [...(sends.has(k) ? [formatEvent(sends.get(k)!)] : []), ...(acks.has(k) ? [formatEvent(acks.get(k)!)] : []), ...reads.map(formatEvent)],
+        lines: [
+          ...(sends.has(k) ? [formatEvent(sends.get(k)!)] : []),
+          ...clientLines(history, parseRecordValue(k)?.producer, sends.get(k)?.t, acks.get(k)?.t),
+          ...(acks.has(k) ? [formatEvent(acks.get(k)!)] : []),
+          ...reads.map(formatEvent),
+        ],
       });
     }
   }
@@ -259,6 +268,15 @@ export function check(history: readonly ChaosEvent[]): CheckResult {
     });
   }
   return { ok: anomalies.length === 0, anomalies, stats };
+}
+
+/** What a client logged between two times (at most 5 lines). */
+function clientLines(history: readonly ChaosEvent[], client: string | undefined, from: number | undefined, to: number | undefined): string[] {
+  if (client === undefined || from === undefined) return [];
+  return history
+    .filter((e) => e.type === 'client' && e.client === client && e.t >= from && e.t <= (to ?? Infinity))
+    .slice(0, 5)
+    .map(formatEvent);
 }
 
 /** The final-read lines around an offset. */

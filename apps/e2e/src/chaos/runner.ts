@@ -11,6 +11,7 @@
  * replay exactly).
  */
 import { Admin, Consumer, Producer, tpKey, type ConsumerRecord } from '@nagare/client';
+import type { Logger } from '@nagare/common';
 import { TestCluster } from '@nagare/testing';
 import { check, formatEvent, formatReport, recordValue, type ChaosEvent, type CheckResult } from './checker';
 
@@ -106,6 +107,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
     if (e.type === 'fault' || e.type === 'recovery') log(formatEvent(e));
   };
 
+  // A client's info-and-above log lines go into the history (the context of an anomaly).
+  const clientLogger = (client: string): Logger => {
+    const noop = () => undefined;
+    const line =
+      (level: string) =>
+      (a: string | object, b?: string) => {
+        const msg = typeof a === 'string' ? a : `${b ?? ''} ${JSON.stringify(a)}`;
+        record({ t: now(), type: 'client', client, message: `${level} ${msg}` });
+      };
+    const l: Logger = { trace: noop, debug: noop, info: line('info'), warn: line('warn'), error: line('error'), fatal: line('fatal'), child: () => l };
+    return l;
+  };
+
   log(`chaos: seed ${o.seed}, ${Math.round(o.durationMs / 1000)} s of faults (${faults.join(', ') || 'none'}), ${partitions} partitions`);
   const cluster = await TestCluster.start({ combined: 3, proxyLinks: true, props: CHAOS_PROPS, keepDirs: o.keepDirs, startTimeoutMs: 120_000 });
   const ids = cluster.nodes.map((n) => n.id);
@@ -136,7 +150,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
     const rate = o.ratePerProducer ?? 50;
     for (let i = 0; i < (o.producers ?? 2); i++) {
       const name = `p${i + 1}`;
-      const producer = new Producer({ ...clientOpts, clientId: `chaos-${name}`, acks: 'all', enableIdempotence: true, lingerMs: 5, deliveryTimeoutMs: 120_000 });
+      const producer = new Producer({ ...clientOpts, logger: clientLogger(name), clientId: `chaos-${name}`, acks: 'all', enableIdempotence: true, lingerMs: 5, deliveryTimeoutMs: 120_000 });
       closers.push(() => producer.close(30_000));
       const seqs = new Array<number>(partitions).fill(0);
       producerLoops.push(
