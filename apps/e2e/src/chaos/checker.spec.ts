@@ -103,6 +103,14 @@ describe('chaos checker', () => {
     expect(r.anomalies.map((a) => a.kind)).toEqual(['commit-backwards']);
     expect(r.anomalies[0].message).toBe('group g partition 0: committed offset went from 5 back to 3');
     expect(r.anomalies[0].lines.join('\n')).toMatch(/kill-controller node 1/);
+    // A read sent before a commit completed may see the older offset; one sent after it may not.
+    const h3 = clean();
+    h3.push({ t: 310, type: 'committed', group: 'g', partition: 0, offset: 9, source: 'commit', since: 305 });
+    h3.push({ t: 312, type: 'committed', group: 'g', partition: 0, offset: 5, source: 'offset-fetch', since: 309 });
+    expect(kinds(h3)).toEqual([]);
+    h3.push({ t: 320, type: 'committed', group: 'g', partition: 0, offset: 5, source: 'offset-fetch', since: 311 });
+    expect(kinds(h3)).toEqual(['commit-backwards']);
+    expect(check(h3).anomalies[0].message).toBe('group g partition 0: committed offset went from 9 back to 5');
     // Other groups and partitions are separate sequences.
     const h2 = clean();
     h2.push({ t: 300, type: 'committed', group: 'g', partition: 1, offset: 1, source: 'commit' });

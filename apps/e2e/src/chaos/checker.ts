@@ -23,8 +23,12 @@ export type ChaosEvent =
   | { t: number; type: 'ack'; producer: string; partition: number; seq: number; offset: number }
   | { t: number; type: 'fail'; producer: string; partition: number; seq: number; error: string }
   | { t: number; type: 'consume'; consumer: string; partition: number; offset: number; value: string }
-  /** A committed offset seen: the acknowledgement of a commit, or a read of the group's offsets. */
-  | { t: number; type: 'committed'; group: string; partition: number; offset: number; source: string }
+  /**
+   * A committed offset seen: the acknowledgement of a commit, or a read of the group's offsets; `t`
+   * when it completed, `since` when it was sent (a read sent before a commit completed may still
+   * see the older offset).
+   */
+  | { t: number; type: 'committed'; group: string; partition: number; offset: number; source: string; since?: number }
   | { t: number; type: 'fault'; action: string; node?: number; detail?: string }
   /** Something a client logged (info and above: epoch bumps, ...), for the context of anomalies. */
   | { t: number; type: 'client'; client: string; message: string }
@@ -85,7 +89,7 @@ export function formatEvent(e: ChaosEvent): string {
     case 'consume':
       return `${t} consume   ${e.consumer} partition ${e.partition} offset ${e.offset} ${e.value}`;
     case 'committed':
-      return `${t} committed ${e.group} partition ${e.partition} offset ${e.offset} (${e.source})`;
+      return `${t} committed ${e.group} partition ${e.partition} offset ${e.offset} (${e.source}${e.since !== undefined ? `, sent at ${(e.since / 1000).toFixed(3)}s` : ''})`;
     case 'client':
       return `${t} client    ${e.client}: ${e.message}`;
     case 'fault':
@@ -229,20 +233,26 @@ export function check(history: readonly ChaosEvent[]): CheckResult {
     }
   }
 
-  // Committed offsets never go backwards (per group and partition, in the order they were seen).
-  const committed = new Map<string, ChaosEvent & { type: 'committed' }>();
+  // Committed offsets never go backwards: an observation may not be lower than one that completed
+  // before it was sent (per group and partition).
+  const committed = new Map<string, (ChaosEvent & { type: 'committed' })[]>();
   for (const e of history) {
     if (e.type !== 'committed') continue;
     const k = `${e.group}/${e.partition}`;
-    const prev = committed.get(k);
+    const seen = committed.get(k) ?? [];
+    const bound = e.since ?? e.t;
+    let prev: (ChaosEvent & { type: 'committed' }) | undefined;
+    for (const p of seen) if (p.t <= bound && (prev === undefined || p.offset > prev.offset)) prev = p;
     if (prev !== undefined && e.offset < prev.offset) {
+      const before = prev;
       anomalies.push({
         kind: 'commit-backwards',
-        message: `group ${e.group} partition ${e.partition}: committed offset went from ${prev.offset} back to ${e.offset}`,
-        lines: [formatEvent(prev), ...history.filter((f) => f.type === 'fault' && f.t >= prev.t && f.t <= e.t).map(formatEvent), formatEvent(e)],
+        message: `group ${e.group} partition ${e.partition}: committed offset went from ${before.offset} back to ${e.offset}`,
+        lines: [formatEvent(before), ...history.filter((f) => f.type === 'fault' && f.t >= before.t && f.t <= e.t).map(formatEvent), formatEvent(e)],
       });
     }
-    if (prev === undefined || e.offset >= prev.offset) committed.set(k, e);
+    seen.push(e);
+    committed.set(k, seen);
   }
 
   // What consumers read must be in the log, at that offset.

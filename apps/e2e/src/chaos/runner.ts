@@ -191,8 +191,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
             }
             if (next.size === 0) continue;
             try {
+              const since = now();
               await consumer.commitSync([...next].map(([partition, offset]) => ({ topic: TOPIC, partition, offset })), 15_000);
-              for (const [partition, offset] of next) record({ t: now(), type: 'committed', group: GROUP, partition, offset, source: `commit ${name}` });
+              for (const [partition, offset] of next) record({ t: now(), type: 'committed', group: GROUP, partition, offset, source: `commit ${name}`, since });
             } catch {
               // A failed commit (rebalance, coordinator moving) commits nothing; the next one carries on.
             }
@@ -202,8 +203,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
     }
     // The group's committed offsets as the coordinator reports them, every 2 s.
     const observeCommitted = async () => {
+      const since = now();
       const offs = await withTimeout(admin.listConsumerGroupOffsets(GROUP, { timeoutMs: 5000 }), 6000);
-      for (const c of offs ?? []) if (c.topic === TOPIC && c.offset >= 0) record({ t: now(), type: 'committed', group: GROUP, partition: c.partition, offset: c.offset, source: 'offset-fetch' });
+      for (const c of offs ?? []) if (c.topic === TOPIC && c.offset >= 0) record({ t: now(), type: 'committed', group: GROUP, partition: c.partition, offset: c.offset, source: 'offset-fetch', since });
     };
     const observerLoop = (async () => {
       while (!stopping) {
