@@ -1,6 +1,6 @@
 /**
  * Third-party clients across a partition leader failover (issue 12), on 3 combined nodes (real
- * processes, @nagare/testing): RF=3 topics with min.insync.replicas=2. kafkajs (idempotent,
+ * processes, @nagare/testing; num.replica.fetchers=2): RF=3 topics with min.insync.replicas=2. kafkajs (idempotent,
  * acks=-1) and confluent-kafka (librdkafka, idempotent, acks=all) keep producing while the leader
  * of their partition is killed with SIGKILL; a follower takes over and every record the client saw
  * acknowledged is read back afterwards (kafkajs and kcat), in order and once.
@@ -24,7 +24,7 @@ describe('clients across a partition leader failover (3 combined nodes, RF=3)', 
     requireTool(KCAT, 'kcat');
     cluster = await TestCluster.start({
       combined: 3,
-      props: { 'broker.heartbeat.interval.ms': '500', 'broker.session.timeout.ms': '4000', 'replica.fetch.backoff.ms': '200' },
+      props: { 'broker.heartbeat.interval.ms': '500', 'broker.session.timeout.ms': '4000', 'replica.fetch.backoff.ms': '200', 'num.replica.fetchers': '2' },
     });
     onCleanup(() => cluster.close());
   });

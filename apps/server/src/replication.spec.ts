@@ -6,11 +6,14 @@
  * leader's log and rejoins the ISR; afterwards every replica's log, read from its directory, holds
  * the same records. A topic with min.insync.replicas=3 refuses acks=all with NOT_ENOUGH_REPLICAS
  * while a replica is down (two of three combined nodes down would take the metadata quorum too).
+ * With 1 controller + 3 brokers: min.insync.replicas=2 with two brokers down (NOT_ENOUGH_REPLICAS,
+ * KIP-951 currentLeader from a follower), and a leader paused with SIGSTOP, replaced, resumed.
  */
 import { join } from 'node:path';
-import { Admin, Consumer, Producer } from '@nagare/client';
-import { ManualClock } from '@nagare/common';
-import { iterateBatches } from '@nagare/records';
+import { Admin, BrokerConnection, Consumer, ExponentialBackoff, Producer } from '@nagare/client';
+import { ManualClock, silentLogger, systemClock, systemScheduler } from '@nagare/common';
+import { ApiKey, ErrorCode } from '@nagare/protocol';
+import { RecordBatchBuilder, iterateBatches } from '@nagare/records';
 import { LogManager, NodeFileSystem, logConfigFromProperties } from '@nagare/storage';
 import { TestCluster, serverBuilt, NOT_BUILT_MESSAGE } from '@nagare/testing';
 
@@ -222,7 +225,7 @@ describeBuilt('partition replication on 3 combined nodes (real processes)', () =
   });
 });
 
-describeBuilt('min.insync.replicas on 1 controller + 3 brokers (real processes)', () => {
+describeBuilt('replication on 1 controller + 3 brokers (real processes)', () => {
   let cluster: TestCluster | undefined;
   afterAll(async () => {
     await cluster?.close();
@@ -252,6 +255,30 @@ describeBuilt('min.insync.replicas on 1 controller + 3 brokers (real processes)'
       const one = new Producer({ bootstrapServers: leaderBootstrap, acks: 1, retries: 0, enableIdempotence: false, requestTimeoutMs: 10000, deliveryTimeoutMs: 20000 });
       try {
         expect((await all.send({ topic, partition: 0, value: 'a-0' })).offset).toBe(0);
+        // A produce sent to a follower: NOT_LEADER_OR_FOLLOWER with the leader and its endpoint (KIP-951).
+        const conn = new BrokerConnection(followers[0], '127.0.0.1', c.node(followers[0]).brokerPort!, {
+          clientId: 'kip-951',
+          requestTimeoutMs: 10000,
+          connectionSetupTimeoutMs: 5000,
+          maxInFlight: 1,
+          reconnectBackoff: new ExponentialBackoff(50, 1000),
+          clock: systemClock,
+          scheduler: systemScheduler,
+          logger: silentLogger,
+        });
+        try {
+          const builder = new RecordBatchBuilder({ maxBytes: 1 << 20 });
+          builder.append({ timestamp: Date.now(), key: null, value: Buffer.from('wrong-broker') });
+          const records = builder.build();
+          const res = await conn.request(ApiKey.Produce, () => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }));
+          const pr = res.responses[0].partitionResponses[0];
+          expect(pr.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          expect(pr.currentLeader.leaderId).toBe(leader);
+          expect(pr.currentLeader.leaderEpoch).toBeGreaterThanOrEqual(0);
+          expect(res.nodeEndpoints.map((e) => [e.nodeId, e.port])).toEqual([[leader, c.node(leader).brokerPort]]);
+        } finally {
+          conn.close();
+        }
         for (const f of followers) await c.killNode(f);
         await until('the ISR down to the leader', async () => {
           const d = await describe();
@@ -271,6 +298,54 @@ describeBuilt('min.insync.replicas on 1 controller + 3 brokers (real processes)'
       }
       expect(await consumeAll(c.bootstrapServers, topic, 3, 30000)).toEqual(['a-0', 'one-1', 'a-2']);
     } finally {
+      admin.close();
+    }
+  });
+
+  it('a paused leader (SIGSTOP) is replaced; acks=all goes on with the new leader; resumed, the old leader follows and rejoins the ISR', async () => {
+    const c = cluster!;
+    // The broker the previous test left down comes back first.
+    for (const b of c.brokers()) if (!c.isRunning(b.id)) await c.startNode(b.id);
+    const admin = new Admin({ bootstrapServers: c.bootstrapServers, requestTimeoutMs: 5000, defaultApiTimeoutMs: 30000 });
+    const topic = 'paused-leader';
+    let paused = -1;
+    try {
+      await until('the topic created on 3 brokers', async () => {
+        const [r] = await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
+        return r.error === null || r.error.code === ErrorCode.TOPIC_ALREADY_EXISTS ? true : undefined;
+      }, 30000);
+      const describe = async () => (await admin.describeTopics([topic]))[0].partitions[0];
+      const p = await until('a full ISR', async () => {
+        const d = await describe();
+        return d.leader !== null && d.isr.length === 3 ? d : undefined;
+      }, 60000);
+      paused = p.leader!.nodeId;
+      const producer = new Producer({ bootstrapServers: c.bootstrapServers, acks: 'all', deliveryTimeoutMs: 120_000, requestTimeoutMs: 5000 });
+      const acked: string[] = [];
+      try {
+        for (let i = 0; i < 50; i++) acked.push(`before-${i}`);
+        await Promise.all(acked.map((value) => producer.send({ topic, partition: 0, value })));
+        c.pauseNode(paused);
+        const q = await until('a new leader while the old one is paused', async () => {
+          const d = await describe();
+          return d.leader !== null && d.leader.nodeId !== paused ? d : undefined;
+        }, 60000);
+        expect(q.isr.map((r) => r.nodeId)).not.toContain(paused);
+        const after = Array.from({ length: 50 }, (_, i) => `after-${i}`);
+        await Promise.all(after.map((value) => producer.send({ topic, partition: 0, value })));
+        acked.push(...after);
+      } finally {
+        await producer.close();
+      }
+      c.resumeNode(paused);
+      paused = -1;
+      await until('the resumed broker back in the ISR', async () => {
+        const d = await describe();
+        return d.isr.length === 3 ? true : undefined;
+      }, 60000);
+      expect(await consumeAll(c.bootstrapServers, topic, acked.length, 30000)).toEqual(acked);
+    } finally {
+      if (paused >= 0) c.resumeNode(paused);
       admin.close();
     }
   });

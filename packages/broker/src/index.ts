@@ -17,3 +17,7 @@ export { TransactionCoordinator, DEFAULT_TRANSACTION_CONFIG } from './transactio
 export type { TransactionConfig } from './transaction/coordinator';
 export type { TransactionMetadata, TransactionStateName } from './transaction/state';
 export { InterBrokerSender } from './network/inter-broker';
+export { PartitionState, LEADER_RECOVERY_RECOVERED, LEADER_RECOVERY_RECOVERING } from './partition';
+export type { ReplicaFetchState, PartitionAssignment, PendingIsrChange } from './partition';
+export { ReplicaFetcherManager, truncateOnDivergence } from './replica-fetcher';
+export type { ReplicaFetcherConfig } from './replica-fetcher';

@@ -56,6 +56,11 @@ export class PartitionState {
   /** The first offset of the current leader epoch on this broker (the log end when it became leader). */
   leaderEpochStartOffset = -1;
   pending: PendingIsrChange | null = null;
+  /**
+   * Counts the times this broker became leader (a new leader epoch with this broker leading before
+   * too does not count): records appended under one count are committed or not within it.
+   */
+  leadership = 0;
   readonly remotes = new Map<number, ReplicaFetchState>();
 
   constructor(readonly localBrokerId: number) {}
@@ -84,6 +89,7 @@ export class PartitionState {
   apply(a: PartitionAssignment, logEndOffset: number, nowMs: number): 'leader' | 'follower' | 'isr' | 'none' {
     if (a.leaderEpoch < this.leaderEpoch || (a.leaderEpoch === this.leaderEpoch && a.partitionEpoch <= this.partitionEpoch)) return 'none';
     const newEpoch = a.leaderEpoch !== this.leaderEpoch || a.leader !== this.leader;
+    if (a.leader === this.localBrokerId && this.leader !== this.localBrokerId) this.leadership++;
     this.leader = a.leader;
     this.leaderEpoch = a.leaderEpoch;
     this.partitionEpoch = a.partitionEpoch;
@@ -113,6 +119,7 @@ export class PartitionState {
 
   /** Forgets everything (the partition is deleted or moved away). */
   reset(): void {
+    this.leadership++;
     this.leader = -1;
     this.leaderEpoch = -1;
     this.partitionEpoch = -1;

@@ -69,6 +69,7 @@ class FetcherThread {
   private running = false;
   private stopped = false;
   private wake: (() => void) | null = null;
+  private failing = false;
 
   constructor(
     private readonly manager: ReplicaFetcherManager,
@@ -131,12 +132,16 @@ class FetcherThread {
         });
       } catch (e) {
         if (this.stopped) return;
-        m.logger.debug({ leader: this.leaderId, err: (e as Error).message }, 'replica fetch failed');
+        // The first failure of a streak is worth a warning (Kafka: "Error in response for fetch request").
+        if (!this.failing) m.logger.warn({ leader: this.leaderId, fetcher: this.id, err: (e as Error).message }, 'replica fetch failed; retrying every replica.fetch.backoff.ms');
+        this.failing = true;
         const until = m.clock.monotonicMs() + m.config.fetchBackoffMs;
         for (const f of ready) f.delayedUntil = until;
         continue;
       }
       if (this.stopped) return;
+      if (this.failing) m.logger.info({ leader: this.leaderId, fetcher: this.id }, 'replica fetch works again');
+      this.failing = false;
       if (res.errorCode !== ErrorCode.NONE) {
         m.logger.warn({ leader: this.leaderId, errorCode: res.errorCode }, 'replica fetch refused');
         const until = m.clock.monotonicMs() + m.config.fetchBackoffMs;
@@ -214,7 +219,7 @@ class FetcherThread {
         return;
       }
       const records = pd.records;
-      m.replicas.appendAsFollower(f.p, records ?? Buffer.alloc(0), Number(pd.highWatermark));
+      m.replicas.appendAsFollower(f.p, records ?? Buffer.alloc(0), Number(pd.highWatermark), Number(pd.logStartOffset));
       return;
     }
     if (pd.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {

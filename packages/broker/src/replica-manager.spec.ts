@@ -102,7 +102,7 @@ function replicate(leader: Node, follower: Node): { errorCode: number; diverging
     1 << 20,
     { readCommitted: false, minOneMessage: true, replica: { replicaId: follower.id, replicaEpoch: BigInt(follower.id * 10), lastFetchedEpoch: log.leaderEpochCache.latestEpoch } },
   );
-  if (r.errorCode === 0 && r.divergingEpoch === undefined) follower.rm.appendAsFollower(follower.p, r.records, Number(r.highWatermark));
+  if (r.errorCode === 0 && r.divergingEpoch === undefined) follower.rm.appendAsFollower(follower.p, r.records, Number(r.highWatermark), Number(r.logStartOffset));
   return { errorCode: r.errorCode, diverging: r.divergingEpoch };
 }
 
@@ -137,7 +137,7 @@ describe('ReplicaManager replication', () => {
     expect(r.errorCode).toBe(0);
     expect(r.nextOffset).toBe(3);
     expect(n1.p.log.highWatermark).toBe(0);
-    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 3, 0)).toBeNull();
+    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 3, n1.p.state.leadership)).toBeNull();
     // A consumer sees nothing past the high watermark.
     expect(values(consumerRead(n1, 0).records)).toEqual([]);
     // A follower is not a leader for consumers.
@@ -152,7 +152,7 @@ describe('ReplicaManager replication', () => {
     expect(n1.p.log.highWatermark).toBe(0);
     replicate(n1, n3);
     expect(n1.p.log.highWatermark).toBe(3);
-    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 3, 0)).toBe(ErrorCode.NONE);
+    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 3, n1.p.state.leadership)).toBe(ErrorCode.NONE);
     expect(values(consumerRead(n1, 0).records)).toEqual(['a', 'b', 'c']);
     // Followers learn the high watermark from the next fetch response; the bytes are the leader's.
     replicate(n1, n2);
@@ -194,7 +194,7 @@ describe('ReplicaManager replication', () => {
     clock.advance(10001);
     replicate(n1, n2);
     expect(n1.p.log.highWatermark).toBe(1);
-    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 1, 0)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 1, n1.p.state.leadership)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
     const refused = n1.rm.appendToLeader({ topic: TOPIC, partition: 0, records: batch(['y']) }, { requiredAcks: -1 });
     expect(refused.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
     expect(refused.errorMessage).toMatch(/insufficient to satisfy the min.isr requirement of 3/);
@@ -268,5 +268,30 @@ describe('ReplicaManager replication', () => {
     expect(n2.p.log.leaderEpochCache.latestEpoch).toBe(0);
     replicate(n1, n2);
     expect(values(n2.p.log.read(0, 1 << 20).records)).toEqual(['a', 'b']);
+  });
+
+  it('acks=all waits survive a new leader epoch with the same leader, not a loss of leadership (even if regained)', () => {
+    setup('1');
+    n1.rm.appendToLeader({ topic: TOPIC, partition: 0, records: batch(['a']) }, { requiredAcks: -1 });
+    const term = n1.p.state.leadership;
+    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 1, term)).toBeNull();
+    n1.apply([partitionRecord({ leader: 1, leaderEpoch: 1, partitionEpoch: 1, isr: [1, 2, 3] })]);
+    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 1, term)).toBeNull();
+    n1.apply([partitionRecord({ leader: 2, leaderEpoch: 2, partitionEpoch: 2, isr: [1, 2, 3] })]);
+    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 1, term)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    n1.apply([partitionRecord({ leader: 1, leaderEpoch: 3, partitionEpoch: 3, isr: [1] })]);
+    expect(n1.p.log.highWatermark).toBe(1);
+    expect(n1.rm.checkEnoughReplicasReachOffset(TOPIC, 0, 1, term)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it("a follower's log start follows the leader's (DeleteRecords on the leader)", () => {
+    setup('1');
+    n1.rm.appendToLeader({ topic: TOPIC, partition: 0, records: batch(['a', 'b', 'c', 'd']) }, { requiredAcks: 1 });
+    for (let i = 0; i < 2; i++) for (const f of [n2, n3]) replicate(n1, f);
+    expect(n1.p.log.highWatermark).toBe(4);
+    n1.p.log.deleteRecordsBefore(2);
+    replicate(n1, n2);
+    expect(n2.p.log.logStartOffset).toBe(2);
+    expect(n3.p.log.logStartOffset).toBe(0);
   });
 });

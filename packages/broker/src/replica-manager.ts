@@ -420,13 +420,15 @@ export class ReplicaManager {
   }
 
   /**
-   * For acks=all: whether the records before `nextOffset` are committed (Kafka's
-   * checkEnoughReplicasReachOffset). Null while they are not; otherwise the error code
+   * For acks=all: whether the records before `nextOffset`, appended while this broker led
+   * (`leadership`: PartitionState.leadership then), are committed (Kafka's checkEnoughReplicasReachOffset). Null while they are not; otherwise the error code
    * (NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR fell below min.insync.replicas meanwhile).
    */
-  checkEnoughReplicasReachOffset(topic: string, partition: number, nextOffset: number, leaderEpoch: number): number | null {
+  checkEnoughReplicasReachOffset(topic: string, partition: number, nextOffset: number, leadership: number): number | null {
     const p = this.get(topic, partition);
-    if (p === undefined || !p.isLeader || p.leaderEpoch !== leaderEpoch) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    // Leadership lost (even if regained since: the records may have been truncated meanwhile). A new
+    // epoch with this broker still leading (the controller bumps it on some ISR changes) keeps the log.
+    if (p === undefined || !p.isLeader || p.state.leadership !== leadership) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (p.log.highWatermark < nextOffset) return null;
     return p.minInsyncReplicas <= p.state.maximalIsr.length ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
   }
@@ -435,12 +437,20 @@ export class ReplicaManager {
    * Appends records fetched from the leader, as bytes with the leader's offsets and epochs, and
    * takes the leader's high watermark (a follower's, capped at its own log end).
    */
-  appendAsFollower(p: HostedPartition, records: Buffer, leaderHighWatermark: number): void {
-    if (records.length > 0) p.log.appendAsFollower(records);
+  appendAsFollower(p: HostedPartition, records: Buffer, leaderHighWatermark: number, leaderLogStartOffset = -1): void {
+    const log = p.log;
+    if (records.length > 0) log.appendAsFollower(records);
     if (leaderHighWatermark >= 0) {
-      const hw = Math.min(leaderHighWatermark, p.log.logEndOffset);
-      if (hw > p.log.highWatermark) {
-        p.log.highWatermark = hw;
+      const hw = Math.min(leaderHighWatermark, log.logEndOffset);
+      if (hw > log.highWatermark) log.highWatermark = hw;
+    }
+    // The leader's log start moved (DeleteRecords, retention): so does this replica's, within its
+    // high watermark (Kafka's maybeIncrementLogStartOffset with LeaderOffsetIncremented).
+    if (leaderLogStartOffset > log.logStartOffset && leaderLogStartOffset <= log.highWatermark) {
+      try {
+        log.deleteRecordsBefore(leaderLogStartOffset);
+      } catch (e) {
+        this.logger.warn({ topic: p.topic, partition: p.partition, leaderLogStartOffset, err: (e as Error).message }, 'could not follow the leader\'s log start offset');
       }
     }
     this.notify(p);

@@ -29,16 +29,28 @@ export class TcpProxy {
       const pair: [net.Socket, net.Socket] = [client, upstream];
       this.pairs.add(pair);
       const pipe = (from: net.Socket, to: net.Socket) => {
-        // Chunks keep their order even when the delay changes while some are held.
-        let heldUntil = 0;
+        // One FIFO per direction drained by one timer: chunks keep their order even when the
+        // delay changes while some are held or timers fire late (one timer per chunk did not:
+        // timers of different durations due in the same millisecond may fire in either order).
+        const held: { due: number; data: Buffer }[] = [];
+        let timer: NodeJS.Timeout | undefined;
+        const drain = () => {
+          timer = undefined;
+          const now = Date.now();
+          while (held.length > 0 && held[0].due <= now) {
+            const { data } = held.shift()!;
+            if (!to.destroyed && !this.isCut) to.write(data);
+          }
+          if (held.length > 0) timer = setTimeout(drain, held[0].due - now);
+        };
         from.on('data', (d: Buffer) => {
           if (this.isCut) return;
-          const now = Date.now();
-          const due = Math.max(now + this.delayMs, heldUntil);
-          if (due <= now) return void to.write(d);
-          heldUntil = due;
-          setTimeout(() => !to.destroyed && !this.isCut && to.write(d), due - now);
+          if (this.delayMs <= 0 && held.length === 0) return void to.write(d);
+          const last = held.length > 0 ? held[held.length - 1].due : 0;
+          held.push({ due: Math.max(Date.now() + this.delayMs, last), data: d });
+          if (timer === undefined) timer = setTimeout(drain, Math.max(0, held[0].due - Date.now()));
         });
+        from.on('close', () => timer !== undefined && clearTimeout(timer));
       };
       pipe(client, upstream);
       pipe(upstream, client);

@@ -43,6 +43,18 @@ export function currentLeaderOf(image: MetadataImage, topic: string, partition: 
   return p === undefined ? { leaderId: -1, leaderEpoch: -1 } : { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
 }
 
+/** KIP-951: the endpoints (for the request's listener) of the leaders named in currentLeader fields. */
+export function leaderEndpoints(ctx: RequestContext, image: MetadataImage, leaderIds: Iterable<number>): Array<{ nodeId: number; host: string; port: number; rack: string | null }> {
+  const out: Array<{ nodeId: number; host: string; port: number; rack: string | null }> = [];
+  for (const id of new Set(leaderIds)) {
+    const b = id >= 0 ? image.brokers.get(id) : undefined;
+    if (b === undefined || b.fenced) continue;
+    const ep = b.endpoints.find((e) => e.name === ctx.conn.listener) ?? b.endpoints[0];
+    if (ep) out.push({ nodeId: b.id, host: ep.host, port: ep.port, rack: b.rack });
+  }
+  return out.sort((a, b) => a.nodeId - b.nodeId);
+}
+
 function partitionResponse(partition: number, r: PartitionReadResult, currentLeader: { leaderId: number; leaderEpoch: number }): PartitionData {
   return {
     partitionIndex: partition,
@@ -227,6 +239,9 @@ export const fetchHandler = defineHandler({
       if (!t) topics.set(tkey, (t = { topic: useIds ? '' : w.topic, topicId: useIds ? w.topicId : ZERO_UUID, partitions: [] }));
       t.partitions.push(partitionResponse(w.partition, r, currentLeaderOf(image, w.topic, w.partition, r.errorCode)));
     });
-    return { ...base, sessionId: session?.id ?? 0, responses: [...topics.values()] };
+    const leaders: number[] = [];
+    for (const t of topics.values()) for (const p of t.partitions) if (p.currentLeader.leaderId >= 0) leaders.push(p.currentLeader.leaderId);
+    const nodeEndpoints = v >= 16 && leaders.length > 0 ? leaderEndpoints(ctx, image, leaders) : [];
+    return { ...base, sessionId: session?.id ?? 0, responses: [...topics.values()], nodeEndpoints };
   },
 });

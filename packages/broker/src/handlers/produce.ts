@@ -27,7 +27,7 @@ import { VerificationGuard } from '@nagare/storage';
 import { partitionKeyOf, type AppendEntry, type PartitionAppendResult } from '../replica-manager';
 import { partitionKey, type TxnPartition } from '../transaction/state';
 import { produceOperation, producerFacingError } from '../transaction/verifier';
-import { currentLeaderOf } from './fetch';
+import { currentLeaderOf, leaderEndpoints } from './fetch';
 import { awaitReplication } from './replication-wait';
 import { defineHandler, type RequestContext } from './types';
 
@@ -74,7 +74,8 @@ export const produceHandler = defineHandler({
     if (req.acks === -1) await awaitReplication(ctx.services, results, req.timeoutMs);
     const image = ctx.services.metadata();
     let i = 0;
-    return {
+    const leaders: number[] = [];
+    const res: ProduceResponse = {
       responses: req.topicData.map((t) => ({
         name: t.name,
         partitionResponses: t.partitionData.map((p) => {
@@ -94,6 +95,9 @@ export const produceHandler = defineHandler({
       throttleTimeMs: 0,
       nodeEndpoints: [],
     };
+    for (const t of res.responses) for (const p of t.partitionResponses) if (p.currentLeader.leaderId >= 0) leaders.push(p.currentLeader.leaderId);
+    if (v >= 10 && leaders.length > 0) res.nodeEndpoints = leaderEndpoints(ctx, image, leaders);
+    return res;
   },
 });
 

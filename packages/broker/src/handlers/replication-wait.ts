@@ -13,8 +13,8 @@ export async function awaitReplication(services: BrokerServices, results: Partit
   const replicas = services.replicas;
   const waiting = results.filter((r) => r.errorCode === ErrorCode.NONE && r.nextOffset !== undefined);
   if (waiting.length === 0) return;
-  const epochs = waiting.map((r) => replicas.get(r.topic, r.partition)?.leaderEpoch ?? -1);
-  const check = (i: number) => replicas.checkEnoughReplicasReachOffset(waiting[i].topic, waiting[i].partition, waiting[i].nextOffset!, epochs[i]);
+  const leadership = waiting.map((r) => replicas.get(r.topic, r.partition)?.state.leadership ?? -1);
+  const check = (i: number) => replicas.checkEnoughReplicasReachOffset(waiting[i].topic, waiting[i].partition, waiting[i].nextOffset!, leadership[i]);
   const allDone = () => waiting.every((_, i) => check(i) !== null);
   if (!allDone()) {
     await services.purgatory.wait(
