@@ -5,9 +5,20 @@
  * stopped (SIGTERM), killed (SIGKILL), paused and resumed (SIGSTOP / SIGCONT) and restarted on the
  * same directory and ports.
  *
- * Quorum traffic can run through one TCP proxy per link (`proxyLinks`): node A reaches controller B
- * at the port of the proxy for A->B, so a test can cut or slow exactly that link
- * (`cluster.link(a, b).cut()`). Broker-to-broker links will get the same treatment with replication.
+ * With `proxyLinks`, every inter-node link runs through a TCP proxy of its own, one per (from, to):
+ *
+ * - quorum and controller links: node A names controller B in controller.quorum.voters at the port of
+ *   the proxy for A->B (Vote, BeginQuorumEpoch, Fetch of the metadata log, and a broker's
+ *   BrokerRegistration / BrokerHeartbeat / forwarded admin requests to the active controller);
+ * - broker-to-broker links (replica fetches, WriteTxnMarkers, AddPartitionsToTxn): every broker B
+ *   has, besides its client listener PLAINTEXT, one listener `BROKER_A` per broker A, advertised at
+ *   the port of the proxy for A->B, and broker A sets inter.broker.listener.name=BROKER_A; so A
+ *   reaches B, whatever B's role for a partition, only through the A->B proxy. This is plain Kafka
+ *   configuration (listeners, advertised.listeners, listener.security.protocol.map).
+ *
+ * Client connections (PLAINTEXT) are never proxied: an isolated leader still hears its clients, as
+ * in Jepsen's partitions. `cluster.link(a, b).cut()` cuts one direction of one link; `isolate(id)`
+ * cuts every link from and to a node, `heal()` restores every link.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +44,10 @@ export interface ClusterOptions {
   props?: Record<string, string>;
   /** Properties for one node. */
   nodeProps?: (id: number, role: NodeRole) => Record<string, string>;
-  /** Route quorum traffic through a TCP proxy per (from, to) link (static quorums only). */
+  /**
+   * Route all inter-node traffic (quorum, broker-to-controller, broker-to-broker) through a TCP proxy
+   * per (from, to) link (static quorums only).
+   */
   proxyLinks?: boolean;
   /**
    * A dynamic quorum (KIP-853): every node gets controller.quorum.bootstrap.servers instead of
@@ -61,6 +75,8 @@ export interface ClusterNode {
   readonly brokerPort?: number;
   /** The controller listener (controllers and combined nodes). */
   readonly controllerPort?: number;
+  /** With proxyLinks: the port of listener BROKER_<from> on this broker, by `from` broker id. */
+  readonly interBrokerPorts: Map<number, number>;
   /** The running (or last) process, if any. */
   process?: ServerProcess;
   /** Every process the node ran, oldest first (their `output` lines, for post-mortems). */
@@ -110,7 +126,7 @@ export class TestCluster {
       const id = i + 1;
       const dataDir = join(this.root, `node-${id}`);
       mkdirSync(dataDir, { recursive: true });
-      this.nodes.push({ id, role, dataDir, propsFile: join(dataDir, 'server.properties'), brokerPort: ports[i].broker, controllerPort: ports[i].controller, runs: [], startFailures: [] });
+      this.nodes.push({ id, role, dataDir, propsFile: join(dataDir, 'server.properties'), brokerPort: ports[i].broker, controllerPort: ports[i].controller, interBrokerPorts: new Map(), runs: [], startFailures: [] });
     });
     const voters = this.nodes.filter((n) => n.role !== 'broker');
     const dynamic = o.dynamicQuorum;
@@ -128,11 +144,33 @@ export class TestCluster {
           this.proxies.set(`${from.id}->${to.id}`, p);
         }
       }
+      const brokers = this.nodes.filter((n) => n.role !== 'controller');
+      for (const to of brokers) {
+        for (const from of brokers) {
+          to.interBrokerPorts.set(from.id, await freePort());
+          if (from === to) continue;
+          const p = new TcpProxy('127.0.0.1', to.interBrokerPorts.get(from.id)!);
+          await p.start();
+          this.proxies.set(`${from.id}=>${to.id}`, p);
+        }
+      }
     }
     for (const n of this.nodes) {
       const votersProp = voters.map((v) => `${v.id}@127.0.0.1:${v === n ? v.controllerPort : (this.proxies.get(`${n.id}->${v.id}`)?.port ?? v.controllerPort)}`).join(',');
       const listeners = [n.brokerPort !== undefined ? `PLAINTEXT://127.0.0.1:${n.brokerPort}` : undefined, n.controllerPort !== undefined ? `CONTROLLER://127.0.0.1:${n.controllerPort}` : undefined].filter(Boolean).join(',');
       const roleProp = n.role === 'combined' ? 'broker,controller' : n.role;
+      const ib = [...n.interBrokerPorts].map(([from, port]) => ({ name: `BROKER_${from}`, port, advertised: from === n.id ? port : this.proxies.get(`${from}=>${n.id}`)!.port }));
+      const proxied = ib.length > 0;
+      const brokerListeners = n.brokerPort !== undefined ? [`PLAINTEXT://127.0.0.1:${n.brokerPort}`, ...ib.map((l) => `${l.name}://127.0.0.1:${l.port}`)] : [];
+      const allListeners = [...brokerListeners, ...(n.controllerPort !== undefined ? [`CONTROLLER://127.0.0.1:${n.controllerPort}`] : [])].join(',');
+      const proxiedProps: Record<string, string> = !proxied
+        ? {}
+        : {
+            listeners: allListeners,
+            'advertised.listeners': [`PLAINTEXT://127.0.0.1:${n.brokerPort}`, ...ib.map((l) => `${l.name}://127.0.0.1:${l.advertised}`)].join(','),
+            'listener.security.protocol.map': ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...ib.map((l) => `${l.name}:PLAINTEXT`)].join(','),
+            'inter.broker.listener.name': `BROKER_${n.id}`,
+          };
       writeProperties(n.propsFile, {
         'process.roles': roleProp,
         'node.id': String(n.id),
@@ -147,6 +185,7 @@ export class TestCluster {
         'offsets.topic.replication.factor': '1',
         'offsets.topic.num.partitions': '5',
         'group.initial.rebalance.delay.ms': '0',
+        ...proxiedProps,
         ...o.props,
         ...o.nodeProps?.(n.id, n.role),
       });
@@ -190,11 +229,66 @@ export class TestCluster {
       .join(',');
   }
 
-  /** The proxy of the link from one node to a controller (with `proxyLinks`). */
-  link(from: number, to: number): TcpProxy {
-    const p = this.proxies.get(`${from}->${to}`);
-    if (p === undefined) throw new Error(`no proxied link ${from}->${to} (start the cluster with proxyLinks)`);
-    return p;
+  /**
+   * The proxies of the link from one node to another (with `proxyLinks`): the quorum / controller
+   * link if `to` is a controller, and the broker-to-broker link if both are brokers. `cut()`,
+   * `delay()` and `heal()` act on all of them.
+   */
+  link(from: number, to: number): LinkProxies {
+    const ps = [this.proxies.get(`${from}->${to}`), this.proxies.get(`${from}=>${to}`)].filter((p): p is TcpProxy => p !== undefined);
+    if (ps.length === 0) throw new Error(`no proxied link ${from}->${to} (start the cluster with proxyLinks)`);
+    return new LinkProxies(ps);
+  }
+
+  /** Every proxied link, as `from->to` (controller links) and `from=>to` (broker-to-broker links). */
+  links(): Map<string, TcpProxy> {
+    return new Map(this.proxies);
+  }
+
+  /**
+   * A network partition of one node from every other node: every proxied link from and to it is
+   * cut, in both directions (quorum, controller and broker-to-broker links; client connections stay).
+   */
+  isolate(id: number): void {
+    this.node(id);
+    if (this.proxies.size === 0) throw new Error('isolate needs proxied links (start the cluster with proxyLinks)');
+    for (const [k, p] of this.proxies) {
+      const [from, to] = k.split(/->|=>/).map(Number);
+      if (from === id || to === id) p.cut();
+    }
+  }
+
+  /** Restores every proxied link (undoes isolate, cut and delay). */
+  heal(): void {
+    for (const p of this.proxies.values()) p.heal();
+  }
+
+  /** SIGKILL (a crash). */
+  kill(id: number): Promise<number | null> {
+    return this.killNode(id);
+  }
+
+  /** SIGSTOP (a process frozen, as by a long GC pause or a stalled VM). */
+  pause(id: number): void {
+    this.pauseNode(id);
+  }
+
+  /** SIGCONT. */
+  resume(id: number): void {
+    this.resumeNode(id);
+  }
+
+  /**
+   * Starts the node again on its directory and ports: after a kill, or (if it still runs) after a
+   * SIGTERM (`how: 'stop'`, the default) or a SIGKILL (`how: 'kill'`). Resolves when it started.
+   */
+  async restart(id: number, how: 'stop' | 'kill' = 'stop'): Promise<ServerProcess> {
+    if (this.isRunning(id)) {
+      const p = this.node(id).process!;
+      p.proc.kill('SIGCONT');
+      await (how === 'kill' ? p.kill() : p.stop());
+    }
+    return this.startNode(id);
   }
 
   isRunning(id: number): boolean {
@@ -267,5 +361,22 @@ export class TestCluster {
     );
     await Promise.all([...this.proxies.values()].map((p) => p.close()));
     if (!this.o.keepDirs) rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** The proxies of one directed link between two nodes (quorum and/or broker-to-broker). */
+export class LinkProxies {
+  constructor(readonly proxies: TcpProxy[]) {}
+
+  cut(): void {
+    for (const p of this.proxies) p.cut();
+  }
+
+  delay(ms: number): void {
+    for (const p of this.proxies) p.delay(ms);
+  }
+
+  heal(): void {
+    for (const p of this.proxies) p.heal();
   }
 }

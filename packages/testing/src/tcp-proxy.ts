@@ -12,6 +12,8 @@ export class TcpProxy {
   private isCut = false;
   private delayMs = 0;
   port = 0;
+  /** Connections accepted and forwarded so far (refused ones while cut are not counted). */
+  forwarded = 0;
 
   constructor(
     readonly targetHost: string,
@@ -22,6 +24,7 @@ export class TcpProxy {
   async start(port = 0): Promise<number> {
     this.server = net.createServer((client) => {
       if (this.isCut) return void client.destroy();
+      this.forwarded++;
       const upstream = net.connect(this.targetPort, this.targetHost);
       const pair: [net.Socket, net.Socket] = [client, upstream];
       this.pairs.add(pair);
@@ -77,6 +80,11 @@ export class TcpProxy {
       b.destroy();
     }
     this.pairs.clear();
+  }
+
+  /** Whether the link is cut. */
+  get isCutNow(): boolean {
+    return this.isCut;
   }
 
   /** A slow link: every chunk waits `ms` in each direction. */

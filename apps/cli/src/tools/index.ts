@@ -23,6 +23,8 @@ const ENTRIES: ToolEntry[] = [
   { script: 'kafka-transactions', command: 'transactions', load: () => (require('./transactions') as typeof import('./transactions')).transactionsTool },
   { script: 'kafka-producer-perf-test', command: 'producer-perf-test', load: () => (require('./producer-perf') as typeof import('./producer-perf')).producerPerfTool },
   { script: 'kafka-consumer-perf-test', command: 'consumer-perf-test', load: () => (require('./consumer-perf') as typeof import('./consumer-perf')).consumerPerfTool },
+  { script: 'kafka-reassign-partitions', command: 'reassign-partitions', load: () => (require('./reassign-partitions') as typeof import('./reassign-partitions')).reassignPartitionsTool },
+  { script: 'kafka-leader-election', command: 'leader-election', load: () => (require('./leader-election') as typeof import('./leader-election')).leaderElectionTool },
   { script: 'kafka-metadata-quorum', command: 'metadata-quorum', load: () => (require('./metadata-quorum') as typeof import('./metadata-quorum')).metadataQuorumTool },
 ];
 

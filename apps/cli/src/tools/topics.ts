@@ -276,6 +276,11 @@ async function describe(admin: Admin, o: ParsedOptions, io: Io): Promise<number>
   const configs = await admin.describeConfigs(descs.map((d) => ({ type: ConfigResourceType.TOPIC, name: d.name })));
   const live = new Set((await admin.describeCluster()).brokers.map((b) => b.nodeId));
   const reports = REPORTS.filter((r) => o.has(r));
+  // A partition's replication factor leaves out the replicas a reassignment is adding (TopicCommand's getReplicationFactor).
+  const adding = new Map<string, number>();
+  if (o.has('under-replicated-partitions')) {
+    for (const r of await admin.listPartitionReassignments().catch(() => [])) adding.set(`${r.topic}-${r.partition}`, r.addingReplicas.length);
+  }
   const describeConfigs = reports.length === 0;
   const describePartitions = !o.has('topics-with-overrides');
   const json: unknown[] = [];
@@ -289,7 +294,7 @@ async function describe(admin: Admin, o: ParsedOptions, io: Io): Promise<number>
       if (describeConfigs) return true;
       const hasLeader = p.leader >= 0;
       return (
-        (o.has('under-replicated-partitions') && rf - p.isr.length > 0) ||
+        (o.has('under-replicated-partitions') && p.replicas.length - (adding.get(`${d.name}-${p.partition}`) ?? 0) - p.isr.length > 0) ||
         (o.has('unavailable-partitions') && (!hasLeader || !live.has(p.leader))) ||
         (o.has('under-min-isr-partitions') && (!hasLeader || p.isr.length < minIsr)) ||
         (o.has('at-min-isr-partitions') && p.isr.length === minIsr)

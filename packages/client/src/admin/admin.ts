@@ -540,6 +540,66 @@ export class Admin {
     return res.results.map((r) => ({ name: r.name, topicId: ZERO_UUID, error: err(r.errorCode, r.errorMessage, `create partitions for ${r.name}`) }));
   }
 
+  // ---- leader elections and reassignments (KIP-460, KIP-455) ----------------
+
+  /**
+   * ElectLeaders: a preferred (the first replica, if in the ISR) or unclean (any live replica when
+   * the ISR has none) leader election for the partitions given, or for every eligible partition
+   * (`null`). Per-partition failures (ELECTION_NOT_NEEDED, PREFERRED_LEADER_NOT_AVAILABLE, ...) are
+   * in the results, as Java's `Admin.electLeaders(...).partitions()`.
+   */
+  async electLeaders(electionType: 'preferred' | 'unclean', partitions: readonly TopicPartition[] | null, options: CallOptions = {}): Promise<Array<TopicPartition & { error: KafkaProtocolError | null }>> {
+    const deadline = this.deadline(options);
+    const byTopic = new Map<string, number[]>();
+    for (const tp of partitions ?? []) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    const res = await this.toController(
+      ApiKey.ElectLeaders,
+      () => ({
+        electionType: electionType === 'preferred' ? 0 : 1,
+        topicPartitions: partitions === null ? null : [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })),
+        timeoutMs: this.timeoutFor(deadline),
+      }),
+      deadline,
+    );
+    const top = err(res.errorCode, null, 'elect leaders');
+    if (top) throw top;
+    this.cluster.requestUpdate();
+    return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, error: err(p.errorCode, p.errorMessage, `elect leader of ${t.topic}-${p.partitionId}`) })));
+  }
+
+  /**
+   * AlterPartitionReassignments: move partitions to the replicas given, or cancel a partition's
+   * reassignment (`replicas: null`). Resolves with each partition's result.
+   */
+  async alterPartitionReassignments(reassignments: ReadonlyArray<TopicPartition & { replicas: number[] | null }>, options: CallOptions = {}): Promise<Array<TopicPartition & { error: KafkaProtocolError | null }>> {
+    const deadline = this.deadline(options);
+    const byTopic = new Map<string, Array<{ partitionIndex: number; replicas: number[] | null }>>();
+    for (const r of reassignments) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), { partitionIndex: r.partition, replicas: r.replicas }]);
+    const res = await this.toController(ApiKey.AlterPartitionReassignments, () => ({ timeoutMs: this.timeoutFor(deadline), topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) }), deadline);
+    const top = err(res.errorCode, res.errorMessage, 'alter partition reassignments');
+    if (top) return reassignments.map((r) => ({ topic: r.topic, partition: r.partition, error: top }));
+    this.cluster.requestUpdate();
+    return res.responses.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, error: err(p.errorCode, p.errorMessage, `reassign ${t.name}-${p.partitionIndex}`) })));
+  }
+
+  /** ListPartitionReassignments: the ongoing reassignments (of the partitions given, or all). */
+  async listPartitionReassignments(
+    partitions?: readonly TopicPartition[],
+    options: CallOptions = {},
+  ): Promise<Array<TopicPartition & { replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }>> {
+    const deadline = this.deadline(options);
+    const byTopic = new Map<string, number[]>();
+    for (const tp of partitions ?? []) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    const res = await this.toController(
+      ApiKey.ListPartitionReassignments,
+      () => ({ timeoutMs: this.timeoutFor(deadline), topics: partitions === undefined ? null : [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }),
+      deadline,
+    );
+    const top = err(res.errorCode, res.errorMessage, 'list partition reassignments');
+    if (top) throw top;
+    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
+  }
+
   // ---- configs --------------------------------------------------------------
 
   /** Broker resources go to that broker; the rest (and the "" broker default) to any broker. */
