@@ -68,6 +68,8 @@ export class ProducerBatch {
   readonly timestamps: number[] = [];
   attempts = 0;
   retryAt = 0;
+  /** The last answer proved the batch was not written (out of order, unknown producer, fenced epoch). */
+  rejected = false;
   baseSequence = -1;
   producerId = -1;
   producerEpoch = -1;
@@ -172,6 +174,11 @@ export class PartitionState {
   nextSequence = 0;
   lastAckedSequence = -1;
   nextOrdinal = 0;
+  /**
+   * After an epoch bump, batches sent under the old epoch whose fate is unknown keep their epoch and
+   * sequence (a new stamp could write them twice); new batches wait until they are resolved.
+   */
+  staleEpoch = false;
 
   constructor(
     readonly topic: string,

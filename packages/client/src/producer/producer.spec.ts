@@ -248,6 +248,64 @@ describe('Producer', () => {
     expect(log.written[log.written.length - 1].header).toMatchObject({ producerEpoch: 1, baseSequence: 0 });
   });
 
+  test('an epoch bump does not re-stamp a retried batch whose first attempt may have been written (no duplicate; Kafka keeps its epoch and sequence)', async () => {
+    // A broker with Kafka's per-partition producer state: a higher epoch must start at sequence 0,
+    // a lower one is fenced, a sequence already written is a duplicate (answered with its offset).
+    const state = new Map<number, { epoch: number; last: number; offsets: Map<number, number> }>();
+    const logs = new Map<number, string[]>();
+    let dropFirstP0 = true;
+    let rejectFirstP1 = true;
+    cluster.on(ApiKey.Produce, (req) => {
+      let drop = false;
+      const responses = req.body.topicData.map((t: { name: string; partitionData: Array<{ index: number; records: Buffer }> }) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => {
+          const h = readBatchHeader(p.records);
+          const values = [...[...iterateBatches(p.records)][0].records()].map((r) => r.value!.toString());
+          const answer = (errorCode: number, baseOffset = -1) => ({ index: p.index, errorCode, baseOffset: BigInt(baseOffset), logAppendTimeMs: -1n, logStartOffset: 0n });
+          if (p.index === 1 && rejectFirstP1) {
+            rejectFirstP1 = false;
+            return answer(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+          }
+          const st = state.get(p.index);
+          if (st !== undefined && h.producerEpoch < st.epoch) return answer(ErrorCode.INVALID_PRODUCER_EPOCH);
+          if (st !== undefined && h.producerEpoch === st.epoch && h.baseSequence <= st.last) return answer(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, st.offsets.get(h.baseSequence) ?? -1);
+          const expected = st === undefined || h.producerEpoch > st.epoch ? 0 : st.last + 1;
+          if (h.baseSequence !== expected) return answer(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+          const log = logs.get(p.index) ?? [];
+          logs.set(p.index, log);
+          const base = log.length;
+          log.push(...values);
+          const next = st === undefined || h.producerEpoch > st.epoch ? { epoch: h.producerEpoch, last: -1, offsets: new Map<number, number>() } : st;
+          next.last = h.baseSequence + h.recordCount - 1;
+          next.offsets.set(h.baseSequence, base);
+          state.set(p.index, next);
+          if (p.index === 0 && dropFirstP0) {
+            // Written, but the answer is lost: the client cannot know.
+            dropFirstP0 = false;
+            drop = true;
+          }
+          return answer(ErrorCode.NONE, base);
+        }),
+      }));
+      return drop ? NO_RESPONSE : { responses };
+    });
+    make({ lingerMs: 0, requestTimeoutMs: 300, retryBackoffMs: 10 });
+    await producer!.partitionsFor('t');
+    const a = producer!.send({ topic: 't', partition: 0, value: 'a' });
+    await waitFor(() => cluster.requests(ApiKey.Produce).length === 1, 2000);
+    // p1's first batch is refused out of order: the producer bumps its epoch once p0's request is over.
+    const x = producer!.send({ topic: 't', partition: 1, value: 'x' });
+    await expect(a).resolves.toMatchObject({ offset: 0 });
+    await expect(x).resolves.toMatchObject({ offset: 0 });
+    expect(cluster.requests(ApiKey.InitProducerId)).toHaveLength(2);
+    await expect(producer!.send({ topic: 't', partition: 0, value: 'b' })).resolves.toMatchObject({ offset: 1 });
+    await expect(producer!.send({ topic: 't', partition: 1, value: 'y' })).resolves.toMatchObject({ offset: 1 });
+    expect(logs.get(0)).toEqual(['a', 'b']);
+    expect(logs.get(1)).toEqual(['x', 'y']);
+    expect(state.get(0)).toMatchObject({ epoch: 1, last: 0 });
+  });
+
   test('UNKNOWN_PRODUCER_ID on a broker without InitProducerId v3: a new producer id, then the batch is retried', async () => {
     for (const b of cluster.brokers) b.apiVersions.set(ApiKey.InitProducerId, [0, 2]);
     let n = 0;

@@ -671,21 +671,46 @@ export class Producer {
     }
   }
 
-  /** After an epoch bump: sequences restart at 0 and unacknowledged batches are re-stamped. */
+  /**
+   * After an epoch bump, per partition (Kafka's TransactionManager does the same): sequences restart
+   * at 0 under the new epoch, and batches already sent once are re-stamped only when their last
+   * answer proved they were not written. A batch whose attempt may have been written (a lost answer)
+   * keeps its old epoch and sequence, so that the broker can recognise it as a duplicate; the
+   * partition's new batches wait until it is resolved.
+   */
   private resequenceAll(): void {
     for (const arr of this.partitions.values()) {
       for (const ps of arr) {
         if (!ps) continue;
-        let seq = 0;
-        for (const b of ps.queue) {
-          if (b.buffer === null) break;
-          b.stamp(this.producerId, this.producerEpoch, seq);
-          seq += b.recordCount;
+        const head = ps.queue[0];
+        if (head !== undefined && head.buffer !== null && !head.rejected) {
+          ps.staleEpoch = true;
+          continue;
         }
-        ps.nextSequence = seq;
-        ps.lastAckedSequence = -1;
+        this.restamp(ps);
       }
     }
+  }
+
+  /** A refused old-epoch batch (requeued for a retry) was not written: its partition moves to the new epoch. */
+  private restampIfStale(b: ProducerBatch): void {
+    const ps = b.partition;
+    if (!ps.staleEpoch || b.done || ps.inFlight.length > 0 || ps.queue[0] !== b) return;
+    if (b.producerEpoch === this.producerEpoch && b.producerId === this.producerId) return;
+    this.restamp(ps);
+  }
+
+  /** Re-stamps a partition's sent-but-unanswered batches under the current epoch, from sequence 0. */
+  private restamp(ps: PartitionState): void {
+    let seq = 0;
+    for (const b of ps.queue) {
+      if (b.buffer === null) break;
+      b.stamp(this.producerId, this.producerEpoch, seq);
+      seq += b.recordCount;
+    }
+    ps.nextSequence = seq;
+    ps.lastAckedSequence = -1;
+    ps.staleEpoch = false;
   }
 
   private requestEpochBump(reason: string): void {
@@ -737,6 +762,11 @@ export class Producer {
           continue;
         }
         if (head.attempts > 0 && ps.inFlight.length > 0) continue;
+        if (ps.staleEpoch && head.buffer === null) {
+          // New batches follow the old-epoch ones once those are answered.
+          if (ps.inFlight.length > 0) continue;
+          this.restamp(ps);
+        }
         if (txn && !txn.canSend(ps.topic, ps.partition)) continue;
         if (ps.inFlight.length > 0 && (this.o.idempotent ? ps.inFlight.length >= Math.min(5, this.o.maxInFlight) : this.o.maxInFlight === 1)) continue;
         const leader = this.cluster.leaderOf(ps.topic, ps.partition);
@@ -790,6 +820,7 @@ export class Producer {
       }
       size += batch.buffer.length;
       ps.queue.shift();
+      batch.rejected = false;
       ps.inFlight.push(batch);
       batches.push(batch);
     }
@@ -881,13 +912,24 @@ export class Producer {
       if (this.o.idempotent && code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
         // Not the next expected batch: an earlier one failed and is being retried; else a real gap.
         const ps = b.partition;
+        b.rejected = true;
         if (b.producerEpoch === this.producerEpoch && b.baseSequence === ((ps.lastAckedSequence + 1) & 0x7fffffff)) this.requestEpochBump('OUT_OF_ORDER_SEQUENCE_NUMBER');
         this.retryOrFail(b, err, now, true);
+        this.restampIfStale(b);
         continue;
       }
       if (this.o.idempotent && code === ErrorCode.UNKNOWN_PRODUCER_ID) {
+        b.rejected = true;
         if (b.producerEpoch === this.producerEpoch && b.producerId === this.producerId) this.requestEpochBump('UNKNOWN_PRODUCER_ID');
         this.retryOrFail(b, err, now, true);
+        this.restampIfStale(b);
+        continue;
+      }
+      if (this.o.idempotent && !this.txn && code === ErrorCode.INVALID_PRODUCER_EPOCH && b.partition.staleEpoch) {
+        // An old-epoch batch the partition no longer accepts: not written, so it may take the new epoch.
+        b.rejected = true;
+        this.retryOrFail(b, err, now, true);
+        this.restampIfStale(b);
         continue;
       }
       this.retryOrFail(b, err, now);
