@@ -27,9 +27,9 @@ describe('chaos', () => {
     expect(r.result.stats.faults).toBe(1); // stop-faults only
   }, 300_000);
 
-  // Skipped unless NAGARE_CHAOS=1: it finds duplicates from @nagare/client's idempotent producer (docs/cluster.md, "Open finding").
-  const withFaults = process.env.NAGARE_CHAOS === '1' ? it : it.skip;
-  withFaults('2 minutes of leader, follower and controller kills, pauses and an isolated leader: no anomaly (NAGARE_CHAOS=1)', async () => {
+  // The bounded slice of `npm run chaos` (issue 12); NAGARE_CHAOS=0 skips it.
+  const withFaults = process.env.NAGARE_CHAOS === '0' ? it.skip : it;
+  withFaults('2 minutes of leader, follower and controller kills, pauses and an isolated leader: no anomaly', async () => {
     const r = await runChaos({ seed: SEED, durationMs: 120_000, recoveryBoundMs: 90_000, log: process.env.NAGARE_CHAOS_LOG ? (l) => console.log(l) : undefined });
     if (!r.result.ok) throw new Error(explain(r));
     expect(r.result.stats.faults).toBeGreaterThan(5);
