@@ -26,7 +26,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { NAGARE_BIN, freePort, requireServerBuilt, spawnServer, writeProperties, type ServerProcess } from './server-process';
+import { NAGARE_BIN, PortReservation, requireServerBuilt, spawnServer, writeProperties, type ServerProcess } from './server-process';
 import { TcpProxy } from './tcp-proxy';
 
 const run = promisify(execFile);
@@ -121,7 +121,19 @@ export class TestCluster {
   private async setUp(): Promise<void> {
     const o = this.o;
     const roles: NodeRole[] = o.combined !== undefined ? Array(o.combined).fill('combined') : [...Array(o.controllers ?? 0).fill('controller'), ...Array(o.brokers ?? 0).fill('broker')];
-    const ports = await Promise.all(roles.map(async (r) => ({ broker: r !== 'controller' ? await freePort() : undefined, controller: r !== 'broker' ? await freePort() : undefined })));
+    // Every node port is held until the proxies are listening (released at the end of set-up).
+    const reservation = new PortReservation();
+    try {
+      await this.setUpWith(roles, reservation);
+    } finally {
+      await reservation.release();
+    }
+  }
+
+  private async setUpWith(roles: NodeRole[], reservation: PortReservation): Promise<void> {
+    const o = this.o;
+    const ports: { broker: number | undefined; controller: number | undefined }[] = [];
+    for (const r of roles) ports.push({ broker: r !== 'controller' ? await reservation.take() : undefined, controller: r !== 'broker' ? await reservation.take() : undefined });
     roles.forEach((role, i) => {
       const id = i + 1;
       const dataDir = join(this.root, `node-${id}`);
@@ -147,7 +159,7 @@ export class TestCluster {
       const brokers = this.nodes.filter((n) => n.role !== 'controller');
       for (const to of brokers) {
         for (const from of brokers) {
-          to.interBrokerPorts.set(from.id, await freePort());
+          to.interBrokerPorts.set(from.id, await reservation.take());
           if (from === to) continue;
           const p = new TcpProxy('127.0.0.1', to.interBrokerPorts.get(from.id)!);
           await p.start();

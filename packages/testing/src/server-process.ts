@@ -40,6 +40,30 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * Free ports held open until `release()`: ports taken together never repeat, and a listener bound
+ * to port 0 meanwhile (a proxy) cannot be handed one of them (freePort() alone releases each port at
+ * once, so the kernel may give it out again before its node binds it).
+ */
+export class PortReservation {
+  private readonly held: net.Server[] = [];
+
+  take(): Promise<number> {
+    return new Promise((res, rej) => {
+      const s = net.createServer();
+      s.once('error', rej);
+      s.listen(0, '127.0.0.1', () => {
+        this.held.push(s);
+        res((s.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.held.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
+
+/**
  * server.properties of a single combined node (broker and controller) on
  * 127.0.0.1:`port` with its logs under `dataDir`/logs, set for tests: one
  * partition per new topic, five __consumer_offsets and __transaction_state
